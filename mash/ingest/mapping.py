@@ -1,0 +1,354 @@
+"""Map a partner's rows onto canonical notifications and person mentions.
+
+All of it is vectorised over the file's rows. A row that cannot be mapped is
+rejected with the first reason found, naming the column, the value and, for an
+unknown code, the config table to add it to. Nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from mash.ingest.config import SEVERITIES, PartnerConfig, norm_code
+from mash.ingest.readers import RAW_ROW_KEEP, Quarantine, RawTable
+
+NOTIFICATION_COLUMNS = [
+    "notification_id", "partner", "owner_agency", "delivery_id", "file_name", "row_number", "source_ref",
+    "event_date", "reported_date", "concern_code", "concern_type", "severity_code", "severity",
+    "severity_rank", "channel", "decision", "rag", "dash_risk", "attendance_pct", "consent",
+    "consent_override_rationale", "consent_authorised_by", "free_text", "n_people",
+]
+MENTION_COLUMNS = [
+    "mention_id", "notification_id", "partner", "delivery_id", "file_name", "row_number", "member_position",
+    "role", "first_name", "middle_name", "surname", "full_name", "dob", "dob_raw", "dob_issue", "age_years",
+    "sex", "address", "postcode", "nhs_number", "upn", "pnc", "ni_number", "la_id", "other_id",
+]
+_NAME_OR_ID = ["first_name", "surname", "full_name", "nhs_number", "upn", "pnc", "ni_number", "la_id", "other_id"]
+
+
+@dataclass
+class Mapped:
+    """The canonical rows of one delivery and its row-level rejects."""
+
+    notifications: pd.DataFrame
+    mentions: pd.DataFrame
+    rejects: list[tuple[int, str, str]]
+
+
+def _text(rows: pd.DataFrame, column: str | None) -> pd.Series:
+    """Stripped text of a source column, empty strings as missing."""
+    if column is None:
+        return pd.Series(None, index=rows.index, dtype="object")
+    s = rows[column].astype("string").str.strip()
+    s = s.where(s.str.len() > 0)
+    return pd.Series(s.to_numpy(dtype=object, na_value=None), index=rows.index, dtype="object")
+
+
+def parse_dates(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
+    """Parse text dates trying each strptime format in order; unparseable or impossible -> NaT.
+
+    >>> parse_dates(pd.Series(["31/02/2025", "01/03/2025", "2025-03-02"]), ("%d/%m/%Y", "%Y-%m-%d")).dt.day.tolist()
+    [nan, 1.0, 2.0]
+    """
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[s]")
+    todo = values.notna()
+    for fmt in formats:
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(values[todo], format=fmt, errors="coerce").astype("datetime64[s]")
+        out.loc[parsed.index] = out.loc[parsed.index].fillna(parsed)
+        todo = values.notna() & out.isna()
+    return out
+
+
+class _Reasons:
+    """First reason per row wins, so a person sees the earliest problem in column order."""
+
+    def __init__(self, index: pd.Index):
+        self.s = pd.Series(None, index=index, dtype="object")
+
+    def add(self, mask: pd.Series, message: pd.Series | str) -> None:
+        mask = mask.fillna(False).astype(bool) & self.s.isna()
+        if mask.any():
+            self.s.loc[mask] = message[mask] if isinstance(message, pd.Series) else message
+
+
+def _code_lookup(values: pd.Series, table: dict[str, str]) -> pd.Series:
+    keys = values.map(lambda v: None if v is None else norm_code(v))
+    out = keys.map(table)
+    return pd.Series(out.to_numpy(dtype=object, na_value=None), index=values.index, dtype="object")
+
+
+def _quoted(values: pd.Series) -> pd.Series:
+    return "'" + values.astype("string").fillna("").str.slice(0, 80) + "'"
+
+
+def check_header(table: RawTable, cfg: PartnerConfig) -> None:
+    """Quarantine the file when a required or mapped column is missing from its header."""
+    if cfg.format == "jsonl":
+        return  # JSON keys may be absent per line; required values are checked per row
+    wanted = list(cfg.required) + list(cfg.notification.values()) + list(cfg.person.values()) + list(cfg.record_key)
+    if cfg.members:
+        wanted.append(cfg.members.column)
+    missing = [c for c in dict.fromkeys(wanted) if c not in table.header]
+    if not missing:
+        return
+    msg = (f"column(s) {missing} missing from the header of this file. The header has "
+           f"{len(table.header)} column(s): {table.header[:12]}{' ...' if len(table.header) > 12 else ''}.")
+    if len(table.header) == 1 and cfg.format == "csv":
+        other = [d for d in (",", ";", "|", "\t") if d != cfg.delimiter and d in table.header[0]]
+        if other:
+            msg += (f" The file looks {other[0]!r}-delimited but {cfg.path.name} says {cfg.delimiter!r}: "
+                    f"ask the partner to use the agreed delimiter, or change 'delimiter'.")
+    else:
+        msg += f" If the partner renamed a column, update {cfg.path.name} to the new name."
+    raise Quarantine(msg)
+
+
+def _split_full_name(full: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """'SURNAME, Forename Middle' or 'Forename Middle Surname' -> (first, middle, surname)."""
+    s = full.astype("string")
+    has_comma = s.str.contains(",", regex=False).fillna(False)
+    before = s.str.split(",", n=1).str[0].str.strip()
+    after = s.str.split(",", n=1).str[1].str.strip()
+    tokens = s.str.split()
+    comma_tokens = after.str.split()
+    first = tokens.str[0].where(~has_comma, comma_tokens.str[0])
+    n = tokens.str.len()
+    surname = tokens.str[-1].where(n > 1).where(~has_comma, before)
+    middle_plain = tokens.map(lambda t: " ".join(t[1:-1]) if isinstance(t, list) and len(t) > 2 else None)
+    middle_comma = comma_tokens.map(lambda t: " ".join(t[1:]) if isinstance(t, list) and len(t) > 1 else None)
+    middle = middle_plain.where(~has_comma, middle_comma)
+
+    def clean(x: pd.Series) -> pd.Series:
+        x = x.astype("object")
+        return x.where(x.notna() & (x != ""), None)
+
+    return clean(first), clean(middle), clean(surname)
+
+
+def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: str,
+             received: dt.date) -> Mapped:
+    """Canonical notifications and mentions for one delivery.
+
+    ``received`` is the day the file landed: an event after it is in the future.
+    """
+    check_header(table, cfg)
+    rows = table.rows.reset_index(drop=True)
+    n_cfg, p_cfg = cfg.notification, cfg.person
+    reasons = _Reasons(rows.index)
+    col = lambda field, mapping: _text(rows, mapping.get(field))  # noqa: E731
+
+    # -- notification fields ---------------------------------------------------------------------
+    ev_raw = col("event_date", n_cfg)
+    event = parse_dates(ev_raw, cfg.date_formats)
+    ev_col = n_cfg["event_date"]
+    formats = ", ".join(cfg.date_formats)
+    reasons.add(ev_raw.isna(), f"event date (column '{ev_col}') is empty")
+    reasons.add(event.isna(), "event date " + _quoted(ev_raw) + f" in column '{ev_col}' is not a real date "
+                              f"in the configured format(s) {formats}")
+    reasons.add(event > pd.Timestamp(received), "event date " + _quoted(ev_raw) +
+                f" is after the day the file was received ({received.isoformat()}); check the date")
+
+    concern_raw = col("concern_code", n_cfg)
+    concern = _code_lookup(concern_raw, cfg.map_for("concern_map"))
+    reasons.add(concern_raw.isna(), f"concern code (column '{n_cfg['concern_code']}') is empty")
+    reasons.add(concern.isna(), "concern code " + _quoted(concern_raw) +
+                f" is not in [concern_map] of {cfg.path.name}; add it there to load these rows")
+
+    sev_raw = col("severity_code", n_cfg)
+    if "severity_code" in n_cfg:
+        severity = _code_lookup(sev_raw, cfg.map_for("severity_map"))
+        reasons.add(sev_raw.notna() & severity.isna(), "severity code " + _quoted(sev_raw) +
+                    f" is not in [severity_map] of {cfg.path.name}; add it there")
+        severity = severity.where(sev_raw.notna(), cfg.defaults.get("severity", "low"))
+    else:
+        severity = pd.Series(cfg.defaults.get("severity", "low"), index=rows.index, dtype="object")
+
+    coded: dict[str, pd.Series] = {}
+    for field, table_name in (("decision", "decision_map"), ("rag", "rag_map"), ("consent", "consent_map")):
+        raw = col(field, n_cfg)
+        if field in n_cfg and table_name in cfg.maps:
+            mapped = _code_lookup(raw, cfg.map_for(table_name))
+            reasons.add(raw.notna() & mapped.isna(), f"{field} code " + _quoted(raw) +
+                        f" is not in [{table_name}] of {cfg.path.name}; add it there")
+        else:
+            mapped = raw.map(lambda v: None if v is None else str(v).lower(), na_action="ignore")
+        coded[field] = mapped
+    coded["consent"] = coded["consent"].where(coded["consent"].notna(), "unknown")
+
+    att_raw = col("attendance_pct", n_cfg)
+    attendance = pd.to_numeric(att_raw.astype("string").str.rstrip("%"), errors="coerce")
+    reasons.add(att_raw.notna() & attendance.isna(), "attendance " + _quoted(att_raw) + " is not a number")
+    reasons.add((attendance < 0) | (attendance > 100), "attendance " + _quoted(att_raw) + " is not between 0 and 100")
+
+    # -- person fields ---------------------------------------------------------------------------
+    person = {f: col(f, p_cfg) for f in ("first_name", "middle_name", "surname", "full_name", "address",
+                                         "postcode", "nhs_number", "upn", "pnc", "ni_number", "la_id", "other_id")}
+    if "full_name" in p_cfg:
+        first, middle, surname = _split_full_name(person["full_name"])
+        for f, derived in (("first_name", first), ("middle_name", middle), ("surname", surname)):
+            if f not in p_cfg:
+                person[f] = derived
+    role_raw = col("role", p_cfg)
+    default_role = cfg.defaults.get("role", "subject")
+    if "role" in p_cfg:
+        role = _code_lookup(role_raw, cfg.map_for("role_map")) if "role_map" in cfg.maps else role_raw
+        reasons.add(role_raw.notna() & role.isna(), "role " + _quoted(role_raw) +
+                    f" is not in [role_map] of {cfg.path.name}; add it there")
+        role = role.where(role_raw.notna(), default_role)
+    else:
+        role = pd.Series(default_role, index=rows.index, dtype="object")
+
+    has_person = pd.concat([person[f].notna() for f in _NAME_OR_ID], axis=1).any(axis=1)
+    if not cfg.members:
+        reasons.add(~has_person, "no name or identifier for the person in this row")
+
+    sex_raw = col("sex", p_cfg)
+    sex = _code_lookup(sex_raw, cfg.map_for("sex_map")) if "sex_map" in cfg.maps else \
+        sex_raw.map(lambda v: None if v is None else str(v)[:1].upper())
+    sex = sex.where(sex.isin(["F", "M"]), "U")
+
+    dob_raw = col("dob", p_cfg)
+    dob = parse_dates(dob_raw, cfg.date_formats)
+    dob_issue = pd.Series(None, index=rows.index, dtype="object")
+    bad_dob = dob_raw.notna() & dob.isna()
+    dob_issue[bad_dob] = ("'" + dob_raw[bad_dob].astype(str).str.slice(0, 40) +
+                          f"' is not a real date in the format(s) {formats}")
+    future_dob = (dob > pd.Timestamp(received)).fillna(False).astype(bool)
+    dob_issue[future_dob] = "'" + dob_raw[future_dob].astype(str) + "' is in the future"
+    dob = dob.where(~future_dob)
+
+    age_raw = col("age_years", p_cfg)
+    age = pd.to_numeric(age_raw.astype("string").str.extract(r"(\d{1,3})", expand=False), errors="coerce")
+    age = age.where(age <= 120)
+
+    # -- household-member lists: parsed per cell (only some feeds have them) -------------------------
+    member_rows: list[dict] = []
+    if cfg.members:
+        m = cfg.members
+        cells = _text(rows, m.column)
+        for i, cell in cells.items():
+            if cell is None or reasons.s[i] is not None:
+                continue
+            items = [x for x in str(cell).split(m.separator) if x.strip()]
+            for pos, item in enumerate(items, start=1):
+                match = m.pattern.match(item)
+                if not match:
+                    reasons.s[i] = (f"household member {pos} {item.strip()[:80]!r} in column '{m.column}' does "
+                                    f"not match the [members] pattern of {cfg.path.name}")
+                    break
+                g = {k: (v.strip() if isinstance(v, str) and v.strip() else None) for k, v in match.groupdict().items()}
+                member_rows.append({"_i": i, "member_position": pos, **g})
+        reasons.add(~has_person & ~rows.index.isin([r["_i"] for r in member_rows]),
+                    "no name or identifier for any person in this row")
+
+    # -- split good from rejected ------------------------------------------------------------------
+    bad = reasons.s.notna()
+    rejects = []
+    if bad.any():
+        raw_cols = [c for c in rows.columns if c != "_row"]
+        raw_text = rows.loc[bad, raw_cols].astype("string").fillna("").agg(
+            (cfg.delimiter if cfg.format == "csv" else "\t").join, axis=1)
+        rejects = [(int(r), str(reason), str(t)[:RAW_ROW_KEEP]) for r, reason, t in
+                   zip(rows.loc[bad, "_row"], reasons.s[bad], raw_text)]
+    ok = ~bad
+    row_number = rows["_row"]
+
+    # notification grouping: rows sharing the record key in one file are one notification
+    if cfg.record_key:
+        key = rows[list(cfg.record_key)].astype("string").fillna("").agg("\x1f".join, axis=1)
+        first_row = row_number[ok].groupby(key[ok]).transform("min")
+    else:
+        first_row = row_number[ok]
+    nid = delivery_id + ":" + first_row.astype(str)
+
+    sev = severity[ok]
+    notif = pd.DataFrame({
+        "notification_id": nid,
+        "partner": cfg.partner,
+        "owner_agency": cfg.agency,
+        "delivery_id": delivery_id,
+        "file_name": file_name,
+        "row_number": first_row,
+        "source_ref": col("source_ref", n_cfg)[ok],
+        "event_date": event[ok],
+        "reported_date": parse_dates(col("reported_date", n_cfg), cfg.date_formats)[ok],
+        "concern_code": concern_raw[ok],
+        "concern_type": concern[ok],
+        "severity_code": sev_raw[ok],
+        "severity": sev,
+        "severity_rank": sev.map(SEVERITIES).astype("int8"),
+        "channel": cfg.channel,
+        "decision": coded["decision"][ok],
+        "rag": coded["rag"][ok],
+        "dash_risk": col("dash_risk", n_cfg)[ok],
+        "attendance_pct": attendance[ok],
+        "consent": coded["consent"][ok],
+        "consent_override_rationale": col("consent_override_rationale", n_cfg)[ok],
+        "consent_authorised_by": col("consent_authorised_by", n_cfg)[ok],
+        "free_text": col("free_text", n_cfg)[ok],
+    })
+    own = pd.DataFrame({
+        "notification_id": nid,
+        "row_number": row_number[ok],
+        "member_position": 0,
+        "role": role[ok],
+        **{f: person[f][ok] for f in person},
+        "dob": dob[ok],
+        "dob_raw": dob_raw[ok],
+        "dob_issue": dob_issue[ok],
+        "age_years": age[ok],
+        "sex": sex[ok],
+    })
+    own = own[has_person[ok]]
+    mentions = [own]
+    if member_rows:
+        mem = pd.DataFrame(member_rows)
+        mem = mem[mem["_i"].isin(rows.index[ok])]
+        if len(mem):
+            idx = mem["_i"].to_numpy()
+            full = mem["full_name"] if "full_name" in mem else pd.Series(None, index=mem.index)
+            f1, m1, s1 = _split_full_name(full)
+            mdob_raw = mem["dob"] if "dob" in mem else pd.Series(None, index=mem.index, dtype="object")
+            mdob = parse_dates(mdob_raw, cfg.date_formats)
+            missing_role = mem["role"].isna() if "role" in mem else pd.Series(True, index=mem.index)
+            mrole_raw = mem["role"] if "role" in mem else pd.Series(None, index=mem.index, dtype="object")
+            mrole = _code_lookup(mrole_raw, cfg.map_for("role_map")) if "role_map" in cfg.maps else mrole_raw
+            mrole = mrole.where(~missing_role & mrole.notna(), cfg.members.role)
+            mdf = pd.DataFrame({
+                "notification_id": nid.reindex(idx).to_numpy(),
+                "row_number": row_number.reindex(idx).to_numpy(),
+                "member_position": mem["member_position"].to_numpy(),
+                "role": mrole.to_numpy(),
+                "first_name": f1.to_numpy(), "middle_name": m1.to_numpy(), "surname": s1.to_numpy(),
+                "full_name": full.to_numpy(),
+                "address": person["address"].reindex(idx).to_numpy(),
+                "postcode": person["postcode"].reindex(idx).to_numpy(),
+                "dob": mdob.to_numpy(),
+                "dob_raw": mdob_raw.to_numpy(),
+                "dob_issue": np.where(mdob_raw.notna() & mdob.isna(),
+                                      "'" + mdob_raw.astype("string").fillna("") + "' is not a real date", None),
+                "sex": "U",
+            })
+            mentions.append(mdf)
+    ment = pd.concat(mentions, ignore_index=True) if len(mentions) > 1 else own.reset_index(drop=True)
+    for c in MENTION_COLUMNS:
+        if c not in ment:
+            ment[c] = None
+    ment["partner"] = cfg.partner
+    ment["delivery_id"] = delivery_id
+    ment["file_name"] = file_name
+    ment["mention_id"] = (delivery_id + ":" + ment["row_number"].astype("int64").astype(str) + ":"
+                          + ment["member_position"].astype("int64").astype(str))
+    ment["age_years"] = pd.to_numeric(ment["age_years"], errors="coerce").astype("Int32")
+    ment = ment[MENTION_COLUMNS]
+
+    people = ment.groupby("notification_id").size()
+    notif = notif.drop_duplicates("notification_id").reset_index(drop=True)
+    notif["n_people"] = notif["notification_id"].map(people).fillna(0).astype("int32")
+    return Mapped(notifications=notif[NOTIFICATION_COLUMNS], mentions=ment, rejects=rejects)

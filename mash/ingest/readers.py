@@ -1,0 +1,249 @@
+"""Read one delivered file into rows of text, without losing any row.
+
+Every reader returns a :class:`RawTable`: the header, the good rows as a
+DataFrame of strings with their 1-based data-row numbers, and the rows that
+could not even be split into fields (each with a reason). A problem with the
+whole file raises :class:`Quarantine` with a reason a person can act on.
+
+Row numbers follow one rule everywhere: header = row 0, the first data row is
+row 1, a multi-line quoted CSV record counts once, a JSONL line is its line
+number, an xlsx row counts from the row after the header.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from mash.ingest.config import PartnerConfig
+
+# A field longer than this is a broken export, not data; the row is rejected, the file still loads.
+MAX_FIELD_CHARS = 100_000
+RAW_ROW_KEEP = 2_000  # characters of a rejected row kept in `rejects`; the whole file is in the raw store
+
+_BAD_BYTES = re.compile("[\udc80-\udcff]")
+csv.field_size_limit(1 << 30)
+
+
+class Quarantine(Exception):
+    """The whole file cannot be loaded; ``str(exc)`` says why and what to do."""
+
+
+@dataclass
+class RawTable:
+    """Rows of one file as text."""
+
+    header: list[str]
+    rows: pd.DataFrame  # one column per header name (str or None) plus "_row"
+    rejects: list[tuple[int, str, str]] = field(default_factory=list)  # (row, reason, raw text)
+
+    @property
+    def rows_in(self) -> int:
+        return len(self.rows) + len(self.rejects)
+
+
+def _decode(data: bytes, cfg: PartnerConfig) -> str:
+    if cfg.encoding == "cp1252":
+        # cp1252 leaves five bytes undefined; keep them visible rather than failing the file.
+        return data.decode("cp1252", errors="replace")
+    text = data.decode("utf-8", errors="surrogateescape")
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _visible(text: str) -> str:
+    """Undecodable bytes shown as U+FFFD so a reject can be stored and read."""
+    return _BAD_BYTES.sub("\ufffd", text)[:RAW_ROW_KEEP]
+
+
+def _row_problem(values: list[str], header: list[str]) -> str | None:
+    for name, value in zip(header, values):
+        if value and _BAD_BYTES.search(value):
+            return (f"column '{name}' contains bytes that are not valid UTF-8 although the feed is "
+                    f"configured as UTF-8; ask the partner to re-export as UTF-8 or set its encoding")
+        if value and len(value) > MAX_FIELD_CHARS:
+            return (f"column '{name}' is {len(value):,} characters long (limit {MAX_FIELD_CHARS:,}); "
+                    f"the export probably lost a closing quote or delimiter")
+    return None
+
+
+def _frame(header: list[str], good: list[list[str]], numbers: list[int]) -> pd.DataFrame:
+    cols = list(zip(*good)) if good else [()] * len(header)
+    df = pd.DataFrame({name: pd.Series(col, dtype="object") for name, col in zip(header, cols)})
+    df["_row"] = pd.Series(numbers, dtype="int64")
+    return df
+
+
+def _unique_header(header: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, h in enumerate(header):
+        name = (h or "").strip() or f"column_{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name]}"
+        else:
+            seen[name] = 1
+        out.append(name)
+    return out
+
+
+def read_csv(data: bytes, cfg: PartnerConfig) -> RawTable:
+    """Split CSV bytes into rows; a row with the wrong number of fields is rejected on its own.
+
+    >>> from mash.ingest.config import PartnerConfig
+    >>> cfg = PartnerConfig(partner="p", agency="P", format="csv", path=Path("p.toml"))
+    >>> t = read_csv(b"a,b\\n1,2\\n3\\n", cfg)
+    >>> len(t.rows), t.rejects[0][0]
+    (1, 2)
+    """
+    text = _decode(data, cfg)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=cfg.delimiter, strict=False)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise Quarantine("the file has no header row (it is empty or only blank space)") from None
+    header = _unique_header([_visible(h) for h in header])
+    width = len(header)
+    good: list[list[str]] = []
+    numbers: list[int] = []
+    rejects: list[tuple[int, str, str]] = []
+    number = 0
+    for values in reader:
+        if not values:  # a blank line is not a record, so it takes no row number
+            continue
+        number += 1
+        if len(values) != width:
+            raw = _visible(cfg.delimiter.join(values))
+            hint = ("the file may be truncated" if number and len(values) < width
+                    else "a field probably contains an unquoted delimiter")
+            rejects.append((number, f"row has {len(values)} fields but the header has {width}; {hint}", raw))
+            continue
+        problem = _row_problem(values, header)
+        if problem:
+            rejects.append((number, problem, _visible(cfg.delimiter.join(values))))
+            continue
+        good.append(values)
+        numbers.append(number)
+    return RawTable(header=header, rows=_frame(header, good, numbers), rejects=rejects)
+
+
+def _get_path(obj: object, path: str) -> object:
+    for part in path.split("."):
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(part)
+    return obj
+
+
+def read_jsonl(data: bytes, cfg: PartnerConfig) -> RawTable:
+    """One JSON object per line; the configured (dotted) paths become columns.
+
+    >>> from mash.ingest.config import PartnerConfig
+    >>> cfg = PartnerConfig(partner="p", agency="P", format="jsonl", path=Path("p.toml"),
+    ...                     notification={"event_date": "d"}, person={"surname": "who.name"})
+    >>> t = read_jsonl(b'{"d": "2025-01-01", "who": {"name": "X"}}\\n{oops\\n', cfg)
+    >>> t.rows.loc[0, "who.name"], t.rejects[0][0]
+    ('X', 2)
+    """
+    text = _decode(data, cfg)
+    paths = sorted(set(cfg.notification.values()) | set(cfg.person.values()) | set(cfg.record_key)
+                   | ({cfg.members.column} if cfg.members else set()))
+    good: list[list[str | None]] = []
+    numbers: list[int] = []
+    rejects: list[tuple[int, str, str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():  # a blank line holds no record; line numbers still count it
+            continue
+        if _BAD_BYTES.search(line):
+            rejects.append((number, "line contains bytes that are not valid UTF-8 although the feed is "
+                                    "configured as UTF-8; ask the partner to re-export it", _visible(line)))
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            rejects.append((number, f"line is not valid JSON ({exc.msg} at column {exc.colno})", _visible(line)))
+            continue
+        if not isinstance(obj, dict):
+            rejects.append((number, f"line is JSON but not an object (got {type(obj).__name__})", _visible(line)))
+            continue
+        values = []
+        for p in paths:
+            v = _get_path(obj, p)
+            values.append(None if v is None else (v if isinstance(v, str) else json.dumps(v) if isinstance(v, (dict, list)) else str(v)))
+        problem = _row_problem([v or "" for v in values], paths)
+        if problem:
+            rejects.append((number, problem, _visible(line)))
+            continue
+        good.append(values)
+        numbers.append(number)
+    if not good and not rejects:
+        raise Quarantine("the file has no lines")
+    return RawTable(header=paths, rows=_frame(paths, good, numbers), rejects=rejects)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_xlsx(path: Path, cfg: PartnerConfig) -> RawTable:
+    """Read the configured sheet; rows above ``header_row`` are titles, other sheets are ignored.
+
+    Excel dates become ISO text, so ``%Y-%m-%d`` is always accepted for xlsx feeds.
+    """
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for every kind of corruption
+        raise Quarantine(f"the file is not a readable xlsx workbook ({type(exc).__name__}: {exc}); "
+                         f"ask the partner to re-send it") from exc
+    if cfg.sheet not in wb.sheet_names:
+        raise Quarantine(f"sheet '{cfg.sheet}' not found; the workbook has sheets {wb.sheet_names}. "
+                         f"Fix the partner config 'sheet' or ask the partner to use the agreed template")
+    rows = wb.get_sheet_by_name(cfg.sheet).to_python(skip_empty_area=False)
+    if len(rows) <= cfg.header_row:
+        raise Quarantine(f"sheet '{cfg.sheet}' has {len(rows)} rows, so there is no header at row "
+                         f"{cfg.header_row + 1}")
+    header = _unique_header([_cell_text(c) for c in rows[cfg.header_row]])
+    width = len(header)
+    good: list[list[str]] = []
+    numbers: list[int] = []
+    rejects: list[tuple[int, str, str]] = []
+    for number, raw in enumerate(rows[cfg.header_row + 1:], start=1):
+        values = [_cell_text(c) for c in raw][:width]
+        values += [""] * (width - len(values))
+        if not any(v.strip() for v in values):  # formatting-only rows are not records
+            continue
+        problem = _row_problem(values, header)
+        if problem:
+            rejects.append((number, problem, _visible("\t".join(values))))
+            continue
+        good.append(values)
+        numbers.append(number)
+    return RawTable(header=header, rows=_frame(header, good, numbers), rejects=rejects)
+
+
+def read_delivery(path: Path, data: bytes, cfg: PartnerConfig) -> RawTable:
+    """Dispatch on the feed's format. Raises :class:`Quarantine` for an unusable file."""
+    if not data:
+        raise Quarantine("the file is empty (0 bytes); ask the partner to re-send it")
+    if cfg.format == "csv":
+        return read_csv(data, cfg)
+    if cfg.format == "jsonl":
+        return read_jsonl(data, cfg)
+    return read_xlsx(path, cfg)
