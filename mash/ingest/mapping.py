@@ -109,26 +109,28 @@ def check_header(table: RawTable, cfg: PartnerConfig) -> None:
     raise Quarantine(msg)
 
 
+def split_full_name(full: object) -> tuple[str | None, str | None, str | None]:
+    """'SURNAME, Forename Middle' or 'Forename Middle Surname' -> (first, middle, surname).
+
+    >>> split_full_name("SMITH, Jane Ann"), split_full_name("Tom Smith"), split_full_name("Jayden")
+    (('Jane', 'Ann', 'SMITH'), ('Tom', None, 'Smith'), ('Jayden', None, None))
+    """
+    if not isinstance(full, str) or not full.strip():
+        return None, None, None
+    if "," in full:
+        surname, _, rest = full.partition(",")
+        tokens = rest.split()
+        return (tokens[0] if tokens else None, " ".join(tokens[1:]) or None, surname.strip() or None)
+    tokens = full.split()
+    if len(tokens) == 1:
+        return tokens[0], None, None
+    return tokens[0], " ".join(tokens[1:-1]) or None, tokens[-1]
+
+
 def _split_full_name(full: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """'SURNAME, Forename Middle' or 'Forename Middle Surname' -> (first, middle, surname)."""
-    s = full.astype("string")
-    has_comma = s.str.contains(",", regex=False).fillna(False)
-    before = s.str.split(",", n=1).str[0].str.strip()
-    after = s.str.split(",", n=1).str[1].str.strip()
-    tokens = s.str.split()
-    comma_tokens = after.str.split()
-    first = tokens.str[0].where(~has_comma, comma_tokens.str[0])
-    n = tokens.str.len()
-    surname = tokens.str[-1].where(n > 1).where(~has_comma, before)
-    middle_plain = tokens.map(lambda t: " ".join(t[1:-1]) if isinstance(t, list) and len(t) > 2 else None)
-    middle_comma = comma_tokens.map(lambda t: " ".join(t[1:]) if isinstance(t, list) and len(t) > 1 else None)
-    middle = middle_plain.where(~has_comma, middle_comma)
-
-    def clean(x: pd.Series) -> pd.Series:
-        x = x.astype("object")
-        return x.where(x.notna() & (x != ""), None)
-
-    return clean(first), clean(middle), clean(surname)
+    parts = [split_full_name(v) for v in full.to_numpy(dtype=object)]
+    cols = list(zip(*parts)) if parts else ([], [], [])
+    return tuple(pd.Series(list(c), index=full.index, dtype="object") for c in cols)  # type: ignore[return-value]
 
 
 def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: str,
@@ -139,6 +141,8 @@ def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: s
     """
     check_header(table, cfg)
     rows = table.rows.reset_index(drop=True)
+    if rows.empty:
+        return Mapped(pd.DataFrame(columns=NOTIFICATION_COLUMNS), pd.DataFrame(columns=MENTION_COLUMNS), [])
     n_cfg, p_cfg = cfg.notification, cfg.person
     reasons = _Reasons(rows.index)
     col = lambda field, mapping: _text(rows, mapping.get(field))  # noqa: E731
@@ -233,7 +237,7 @@ def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: s
         m = cfg.members
         cells = _text(rows, m.column)
         for i, cell in cells.items():
-            if cell is None or reasons.s[i] is not None:
+            if cell is None or pd.notna(reasons.s[i]):
                 continue
             items = [x for x in str(cell).split(m.separator) if x.strip()]
             for pos, item in enumerate(items, start=1):

@@ -1,0 +1,43 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Each installs what it needs
+# (uv from PyPI if missing, then the locked environment) on a machine that has only Python and make.
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := $(PYTHON) -m uv
+endif
+BENCH_N ?= 1000000
+
+.PHONY: setup demo test bench bench-ingest bench-link ui sample clean
+
+setup: .venv/.synced
+
+.venv/.synced: pyproject.toml uv.lock
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || \
+		$(PYTHON) -m pip install --quiet uv || $(PYTHON) -m pip install --quiet --user --break-system-packages uv
+	$(UV) sync --frozen --all-groups
+	@touch $@
+
+demo: setup
+	$(UV) run mash demo
+
+test: setup
+	$(UV) run pytest
+
+bench: bench-ingest bench-link
+
+bench-ingest: setup
+	$(UV) run mash bench ingest --notifications $(BENCH_N)
+
+bench-link: setup
+	@if [ -d bench/linkage ]; then $(UV) run python -m bench.linkage.run; else echo "no linkage benchmark yet"; fi
+
+ui: setup
+	$(UV) run mash ui
+
+# Re-generate the committed synthetic sample (deterministic: same seed, same files).
+sample: setup
+	rm -rf data_samples/world
+	$(UV) run mash generate --out data_samples/world
+
+clean:
+	rm -rf var bench_out .pytest_cache

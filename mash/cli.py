@@ -1,0 +1,206 @@
+"""`mash`: the command line for analysts and developers.
+
+Every command that touches identifiable data says so in its help.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from mash.settings import SAMPLE_WORLD, Paths
+
+app = typer.Typer(help="mash-analytics: ingest MASH partner notifications, link people, flag repeat concerns.",
+                  no_args_is_help=True, add_completion=False)
+bench_app = typer.Typer(help="Benchmarks (figures go in BENCHMARKS.md).", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+console = Console()
+
+HomeOpt = Annotated[Optional[Path], typer.Option("--home", help="Output folder (default $MASH_HOME or ./var).")]
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=False)
+
+
+def _counts_table(df, title: str) -> Table:
+    table = Table(title=title)
+    for col in df.columns:
+        table.add_column(str(col), justify="right" if df[col].dtype.kind in "iuf" else "left")
+    for row in df.itertuples(index=False):
+        table.add_row(*[str(v) for v in row])
+    return table
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Folder to write landing/<partner>/ files and truth/ into.")],
+    notifications: Annotated[int, typer.Option(help="How many notifications to generate.")] = 3000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 7,
+    months: Annotated[int, typer.Option(help="Months of activity to simulate.")] = 18,
+) -> None:
+    """Generate a synthetic MASH world (synthetic people only) with ground truth."""
+    from mash.synth import generate_world
+
+    with _progress() as progress:
+        task = progress.add_task("generating", total=100)
+
+        def report(stage: str, fraction: float) -> None:
+            progress.update(task, description=stage, completed=int(fraction * 100))
+
+        summary = generate_world(out, n_notifications=notifications, seed=seed, months=months, progress=report)
+        progress.update(task, completed=100)
+    console.print(f"Wrote the world to [bold]{out}[/] ({summary})")
+
+
+def _ingest(paths: Paths, partners: list[str] | None) -> None:
+    from mash.ingest import ingest_partner, landing_files, load_configs, partner_summary, reconciliation_problems
+    from mash.warehouse import connect
+
+    configs = load_configs(paths.partners)
+    chosen = [configs[p] for p in (partners or sorted(configs))]
+    total = sum(len(landing_files(c, paths.landing)) for c in chosen)
+    con = connect(paths.warehouse)
+    with _progress() as progress:
+        task = progress.add_task("ingesting", total=total)
+        for cfg in chosen:
+            progress.update(task, description=f"ingesting {cfg.partner}")
+            ingest_partner(con, cfg, paths.landing, paths.raw_store, on_file=lambda r: progress.advance(task))
+    console.print(_counts_table(partner_summary(con), "Per-partner counts"))
+    bad = reconciliation_problems(con)
+    if bad.empty:
+        console.print("[green]Reconciled:[/] rows in = rows loaded + rows rejected for every delivery.")
+    else:
+        console.print(f"[red]{len(bad)} deliveries do not reconcile[/]")
+        raise typer.Exit(1)
+    con.close()
+
+
+@app.command()
+def ingest(
+    home: HomeOpt = None,
+    partner: Annotated[Optional[list[str]], typer.Option(help="Only these partners (repeatable).")] = None,
+) -> None:
+    """Load every file in $MASH_HOME/landing/<partner>/ into the warehouse (identifiable data).
+
+    Purpose: MASH screening. Re-running is safe: files already loaded are skipped.
+    """
+    _ingest(Paths.from_env(home), partner)
+
+
+def run_pipeline(paths: Paths, job_name: str = "mash_daily") -> bool:
+    """Run a Dagster job in-process on the local instance; returns success."""
+    import os
+
+    os.environ["MASH_HOME"] = str(paths.home)
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import build_definitions
+    from pipelines.instance import ensure_dagster_home
+
+    ensure_dagster_home(paths)
+    defs = build_definitions(paths)
+    job = defs.resolve_job_def(job_name)
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    return result.success
+
+
+@app.command()
+def run(home: HomeOpt = None) -> None:
+    """Run the whole pipeline (Dagster job mash_daily) on the local instance (identifiable data).
+
+    Purpose: the scheduled MASH run, on demand.
+    """
+    paths = Paths.from_env(home)
+    t0 = time.perf_counter()
+    ok = run_pipeline(paths)
+    _print_outputs(paths, time.perf_counter() - t0)
+    if not ok:
+        console.print("[red]The run failed; see the log above or `make ui`.[/]")
+        raise typer.Exit(1)
+
+
+def _print_outputs(paths: Paths, seconds: float) -> None:
+    from mash.ingest import partner_summary, reconciliation_problems
+    from mash.warehouse import connect
+
+    con = connect(paths.warehouse, read_only=True)
+    console.print(_counts_table(partner_summary(con), "Per-partner counts"))
+    bad = reconciliation_problems(con)
+    console.print("[green]Reconciled:[/] rows in = rows loaded + rows rejected for every delivery."
+                  if bad.empty else f"[red]{len(bad)} deliveries do not reconcile[/]")
+    con.close()
+    console.print(f"Finished in {seconds:.1f} s.")
+    console.print(f"Warehouse:   [bold]{paths.warehouse}[/]")
+    console.print(f"Raw store:   {paths.raw_store}")
+    console.print(f"Outputs:     {paths.outputs}")
+    for p in sorted(paths.outputs.rglob("*")) if paths.outputs.exists() else []:
+        if p.is_file():
+            console.print(f"  - {p}")
+    console.print(f"Dagster runs: {paths.home / 'dagster'} (browse with `make ui`)")
+
+
+@app.command()
+def demo(home: HomeOpt = None) -> None:
+    """Copy the committed synthetic sample into the landing folders and run the whole pipeline."""
+    paths = Paths.from_env(home)
+    src = SAMPLE_WORLD / "landing"
+    if not src.is_dir():
+        console.print(f"[red]No sample at {src}; run `mash generate --out {SAMPLE_WORLD}` first.[/]")
+        raise typer.Exit(1)
+    paths.landing.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(src, paths.landing, dirs_exist_ok=True)
+    console.print(f"Sample deliveries copied from {src} to {paths.landing}")
+    run(home=paths.home)
+
+
+@app.command()
+def ui(home: HomeOpt = None, port: int = 3000) -> None:
+    """Start the Dagster UI on 127.0.0.1 (Ctrl-C stops it cleanly)."""
+    import os
+    import subprocess
+    import sys
+
+    paths = Paths.from_env(home)
+    os.environ["MASH_HOME"] = str(paths.home)
+    from pipelines.instance import ensure_dagster_home
+
+    ensure_dagster_home(paths)
+    cmd = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1", "-p", str(port)]
+    console.print(f"Dagster UI on http://127.0.0.1:{port} (Ctrl-C to stop)")
+    proc = subprocess.Popen(cmd)
+    try:
+        proc.wait()
+    except KeyboardInterrupt:
+        proc.wait(timeout=60)
+    raise typer.Exit(0)
+
+
+@bench_app.command("ingest")
+def bench_ingest(
+    notifications: Annotated[int, typer.Option(help="World size.")] = 1_000_000,
+    workdir: Annotated[Path, typer.Option(help="Scratch folder (kept between runs to reuse the world).")] = Path("bench_out/ingest"),
+    seed: int = 11,
+) -> None:
+    """Ingest throughput (rows/s) and peak memory at NOTIFICATIONS synthetic notifications."""
+    from mash.bench_ingest import run_ingest_bench
+
+    result = run_ingest_bench(workdir, notifications, seed, log=console.print)
+    console.print(result)
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,53 @@
+"""Where things live, from environment variables with working defaults.
+
+| variable          | default                        | what                                   |
+|-------------------|--------------------------------|----------------------------------------|
+| MASH_HOME         | ./var                          | everything the pipeline writes         |
+| MASH_WAREHOUSE    | $MASH_HOME/warehouse.duckdb    | the identifiable warehouse             |
+| MASH_LANDING      | $MASH_HOME/landing             | one folder per partner, files dropped  |
+| MASH_RAW_STORE    | $MASH_HOME/raw                 | immutable copies keyed by content hash |
+| MASH_OUTPUTS      | $MASH_HOME/outputs             | reports and exports                    |
+| MASH_PARTNERS     | data_samples/partners          | one TOML config per partner feed       |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_WORLD = REPO_ROOT / "data_samples" / "world"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Resolved locations; build with :meth:`from_env`."""
+
+    home: Path
+    warehouse: Path
+    landing: Path
+    raw_store: Path
+    outputs: Path
+    partners: Path
+
+    @classmethod
+    def from_env(cls, home: Path | str | None = None) -> "Paths":
+        """Locations from the environment, with ``home`` overriding ``MASH_HOME``.
+
+        >>> Paths.from_env("/tmp/mash").warehouse.name
+        'warehouse.duckdb'
+        """
+        h = Path(home or os.environ.get("MASH_HOME", "var")).resolve()
+
+        def env(name: str, default: Path) -> Path:
+            return Path(os.environ[name]).resolve() if os.environ.get(name) and home is None else default
+
+        return cls(
+            home=h,
+            warehouse=env("MASH_WAREHOUSE", h / "warehouse.duckdb"),
+            landing=env("MASH_LANDING", h / "landing"),
+            raw_store=env("MASH_RAW_STORE", h / "raw"),
+            outputs=env("MASH_OUTPUTS", h / "outputs"),
+            partners=Path(os.environ.get("MASH_PARTNERS", REPO_ROOT / "data_samples" / "partners")).resolve(),
+        )

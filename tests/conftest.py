@@ -1,0 +1,54 @@
+"""Shared fixtures: a real DuckDB warehouse file in a temporary folder, and test partner feeds."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from mash.ingest import ingest_partner, load_configs, reconciliation_problems
+from mash.settings import Paths
+from mash.warehouse import connect
+
+FIXTURE_PARTNERS = Path(__file__).parent / "fixtures" / "partners"
+
+os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+
+
+@dataclass
+class Hub:
+    """A temporary MASH: landing folders, raw store and a real warehouse file."""
+
+    root: Path
+
+    def __post_init__(self) -> None:
+        self.paths = Paths.from_env(self.root)
+        self.configs = load_configs(FIXTURE_PARTNERS)
+        self.con = connect(self.paths.warehouse)
+
+    def deliver(self, partner: str, name: str, data: bytes | str, encoding: str = "utf-8") -> Path:
+        folder = self.paths.landing / partner
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / name
+        path.write_bytes(data.encode(encoding) if isinstance(data, str) else data)
+        return path
+
+    def ingest(self, partner: str):
+        results = ingest_partner(self.con, self.configs[partner], self.paths.landing, self.paths.raw_store)
+        assert reconciliation_problems(self.con).empty, reconciliation_problems(self.con).to_string()
+        return results
+
+    def one(self, sql: str, params=None):
+        return self.con.execute(sql, params or []).fetchall()[0][0]
+
+    def rows(self, sql: str, params=None):
+        return self.con.execute(sql, params or []).fetchall()
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Hub:
+    h = Hub(tmp_path / "hub")
+    yield h
+    h.con.close()
