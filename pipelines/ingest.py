@@ -1,6 +1,5 @@
 """Ingest assets: one per partner feed, with blocking reconciliation and contract checks."""
 
-from __future__ import annotations
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource

@@ -1,6 +1,5 @@
 """Report assets built from the warehouse."""
 
-from __future__ import annotations
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource

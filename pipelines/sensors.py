@@ -1,6 +1,5 @@
 """One sensor per partner landing folder: a new or changed file starts that partner's ingest."""
 
-from __future__ import annotations
 
 import hashlib
 import json
@@ -20,7 +19,7 @@ def landing_state(cfg: PartnerConfig, landing_root: Path) -> dict[str, list[int]
     return state
 
 
-def build_landing_sensor(cfg: PartnerConfig, job: dg.UnresolvedAssetJobDefinition, landing_root: Path,
+def build_landing_sensor(cfg: PartnerConfig, job, landing_root: Path,
                          interval_seconds: int = 60) -> dg.SensorDefinition:
     """Sensor that requests ``job`` when files in ``landing/<partner>/`` appear or change.
 
