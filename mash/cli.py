@@ -6,6 +6,7 @@ Every command that touches identifiable data says so in its help.
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 from pathlib import Path
 from typing import Annotated, Optional
@@ -21,7 +22,8 @@ app = typer.Typer(help="mash-analytics: ingest MASH partner notifications, link 
                   no_args_is_help=True, add_completion=False)
 bench_app = typer.Typer(help="Benchmarks (figures go in BENCHMARKS.md).", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
-console = Console()
+# Piped output (CI, logs) gets a fixed width so that tables are not squeezed to 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 140)
 
 HomeOpt = Annotated[Optional[Path], typer.Option("--home", help="Output folder (default $MASH_HOME or ./var).")]
 
@@ -31,7 +33,13 @@ def _progress() -> Progress:
                     TimeElapsedColumn(), console=console, transient=False)
 
 
+_SHORT = {"files_loaded": "files ok", "files_quarantined": "quarant.", "files_duplicate": "dup.",
+          "files_superseded": "supers.", "rows_in": "rows in", "rows_loaded": "loaded",
+          "rows_rejected": "rejected", "notifications": "notif.", "mentions": "mentions"}
+
+
 def _counts_table(df, title: str) -> Table:
+    df = df.rename(columns=_SHORT)
     table = Table(title=title)
     for col in df.columns:
         table.add_column(str(col), justify="right" if df[col].dtype.kind in "iuf" else "left")
@@ -110,7 +118,9 @@ def run_pipeline(paths: Paths, job_name: str = "mash_daily") -> bool:
     defs = build_definitions(paths)
     job = defs.resolve_job_def(job_name)
     with DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
     return result.success
 
 

@@ -18,10 +18,7 @@ def instance_yaml() -> str:
         "concurrency:\n"
         "  pools:\n"
         f"    default_limit: {WRITER_POOL_LIMIT}\n"
-        "run_coordinator:\n"
-        "  module: dagster.core.run_coordinator\n"
-        "  class: QueuedRunCoordinator\n"
-        "  config:\n"
+        "  runs:\n"
         "    max_concurrent_runs: 1\n"
     )
 
