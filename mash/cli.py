@@ -175,10 +175,9 @@ def demo(home: HomeOpt = None) -> None:
 
 @app.command()
 def ui(home: HomeOpt = None, port: int = 3000) -> None:
-    """Start the Dagster UI on 127.0.0.1 (Ctrl-C stops it cleanly)."""
+    """Start the Dagster UI on 127.0.0.1 (Ctrl-C stops it and every process it started)."""
     import os
     import subprocess
-    import sys
 
     paths = Paths.from_env(home)
     os.environ["MASH_HOME"] = str(paths.home)
@@ -187,12 +186,40 @@ def ui(home: HomeOpt = None, port: int = 3000) -> None:
     ensure_dagster_home(paths)
     cmd = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1", "-p", str(port)]
     console.print(f"Dagster UI on http://127.0.0.1:{port} (Ctrl-C to stop)")
-    proc = subprocess.Popen(cmd)
+    # Its own session, so that Ctrl-C reaches only us and we shut dagster down in order:
+    # `dagster dev` does not always exit on SIGINT (dagster-io/dagster#18728), so escalate.
+    proc = subprocess.Popen(cmd, start_new_session=True)
     try:
         proc.wait()
     except KeyboardInterrupt:
-        proc.wait(timeout=60)
+        console.print("Stopping the Dagster UI ...")
+        stop_process_group(proc)
+        console.print("Stopped.")
     raise typer.Exit(0)
+
+
+def stop_process_group(proc, grace: float = 15.0) -> None:
+    """SIGINT, then SIGTERM, then SIGKILL to ``proc``'s whole process group until it is gone."""
+    import os
+    import signal
+    import subprocess
+
+    for sig, wait in ((signal.SIGINT, grace), (signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            # the leader is gone; children may linger, so keep escalating on the group
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline:
+                os.killpg(proc.pid, 0)
+                time.sleep(0.2)
+        except subprocess.TimeoutExpired:
+            continue
+        except ProcessLookupError:
+            return
 
 
 @bench_app.command("ingest")

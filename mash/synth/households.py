@@ -173,7 +173,7 @@ class WorldBuilder:
         # A single mother often still carries a married name, her maiden name on older records.
         kept_married = (ft != "couple") & (rng.random(n) < 0.2)
         mother_family = np.where(married | kept_married, father_surname, other_surname)
-        mother_prev = np.where(married | kept_married, other_surname, "")
+        mother_prev = np.where((married | kept_married) & (other_surname != father_surname), other_surname, "")
         absent_surname = np.where(has_absent, sample_surnames(rng, origin), "")
 
         def take(mask: np.ndarray, sex: str, age: np.ndarray, fam: np.ndarray, prev=None, org=origin) -> np.ndarray:
@@ -196,17 +196,12 @@ class WorldBuilder:
         r = rng.random(n)
         dad_name = np.where(has_father, father_surname, np.where(has_absent, absent_surname, fam_surname))
         mum_name = np.where(has_mother, mother_family, gm_family)
+        barrel = (pd.Series(dad_name, dtype=object) + "-" + pd.Series(mum_name, dtype=object)).to_numpy(object)
+        # "Smith-Smith" is not a thing
+        barrel = np.where(dad_name == mum_name, dad_name, barrel)
         kid_surname = np.where(married, father_surname,
                                np.where(r < 0.55, np.where(has_father, dad_name, mum_name),
-                                        np.where(r < 0.9, np.where(has_father, mum_name, dad_name),
-                                                 np.char.add(np.char.add(dad_name.astype(str), "-"),
-                                                             mum_name.astype(str)).astype(object))))
-        kid_surname = np.where(kid_surname == "-", fam_surname, kid_surname)
-        kid_surname = np.where(np.char.find(kid_surname.astype(str), "-") == len(dad_name[0]) * 0 - 1, kid_surname,
-                               kid_surname)
-        # double-barrel of identical parts ("Smith-Smith") is not a thing
-        same = np.array([s.split("-")[0] == s.split("-")[-1] and "-" in s for s in kid_surname.astype(str)])
-        kid_surname = np.where(same, dad_name, kid_surname)
+                                        np.where(r < 0.9, np.where(has_father, mum_name, dad_name), barrel)))
 
         fi, ki = np.nonzero(present)
         kids = np.full((n, maxk), -1, dtype=np.int64)
