@@ -20,7 +20,7 @@ def make_addresses(rng: np.random.Generator, n: int, kinds: np.ndarray) -> pd.Da
     Columns: address_id, flat, number, street, locality, town, postcode, line1, kind.
 
     >>> a = make_addresses(np.random.default_rng(0), 3, np.array(["house", "flat", "hostel"]))
-    >>> a.loc[1, "line1"].startswith("Flat "), a["postcode"].str.startswith("MH").all()
+    >>> a.loc[1, "line1"].startswith("Flat "), bool(a["postcode"].str.startswith("MH").all())
     (True, True)
     """
     n_streets = n // PER_STREET + 1

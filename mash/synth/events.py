@@ -392,7 +392,7 @@ def add_attributes(rng: np.random.Generator, notifs: pd.DataFrame, dob: np.ndarr
 
 
 def _fill(df: pd.DataFrame, col: str, mask: np.ndarray, values: np.ndarray) -> None:
-    cur = df[col].to_numpy(dtype=object)
+    cur = df[col].to_numpy(dtype=object).copy()
     empty = pd.isna(cur)
     take = mask & empty
     cur[take] = values[take]

@@ -54,6 +54,8 @@ class WorldBuilder:
         self._rels: list[pd.DataFrame] = []
         self._addr_kinds: list[np.ndarray] = []
         self.n_persons = self.n_units = self.n_addr = 0
+        self._updates: list[tuple[np.ndarray, str, object]] = []
+        self._ends: list[pd.DataFrame] = []
 
     # -- primitives -------------------------------------------------------------------------------
     def new_addresses(self, kinds: np.ndarray) -> np.ndarray:
@@ -115,8 +117,13 @@ class WorldBuilder:
         if ok.any():
             self._rels.append(pd.DataFrame({"person_a": a[ok], "person_b": b[ok], "type": kind}))
 
-    def set_suffix(self, pid: np.ndarray, suffix: str) -> None:
-        self._suffix_updates = getattr(self, "_suffix_updates", []) + [(pid, suffix)]
+    def update(self, pid: np.ndarray, column: str, values: object) -> None:
+        """Overwrite a person attribute at :meth:`finish` (planted decoys rename and re-date people)."""
+        self._updates.append((np.asarray(pid), column, values))
+
+    def end_membership(self, pid: np.ndarray, unit: np.ndarray, day: np.ndarray) -> None:
+        """Cut short a membership (a man leaving his flat to move in with a new partner)."""
+        self._ends.append(pd.DataFrame({"pid": pid, "unit": unit, "new_leave": day}))
 
     def _dob_from_age(self, age_years: np.ndarray) -> np.ndarray:
         return (self.S - age_years * 365.25).astype(np.int64)
@@ -126,7 +133,8 @@ class WorldBuilder:
                      nkids: int | np.ndarray | None = None, n_moves: int | None = None,
                      sep_rate: float = 0.09, newp_rate: float = 0.10, birth_rate: float = 0.09,
                      twin_rate: float = 0.012, kid_age_range: tuple[float, float] = (0.3, 17.8),
-                     weight: np.ndarray | None = None) -> Families:
+                     weight: np.ndarray | None = None, sep_window: tuple[float, float] | None = None,
+                     kid_sex: str | None = None) -> Families:
         """Create ``n`` families with children; every knob can be forced for planted patterns."""
         rng, S, T = self.rng, self.S, self.T
         types = np.array(["couple", "single_mum", "single_dad", "multigen", "kinship"], dtype=object)
@@ -206,14 +214,16 @@ class WorldBuilder:
         fi, ki = np.nonzero(present)
         kids = np.full((n, maxk), -1, dtype=np.int64)
         ksex = np.where(rng.random(len(fi)) < 0.5, "F", "M").astype(object)
+        if kid_sex:
+            ksex[ki == 0] = kid_sex
         kids[fi, ki] = self.new_persons(ksex, kid_dob[fi, ki], origin[fi], kid_surname[fi])
         # Twins: one in four pairs get near-identical names (Jayden / Jaydon).
         tw = np.flatnonzero(twins)
         similar = tw[rng.random(len(tw)) < 0.25]
         if len(similar):
             pairs = np.array(SIMILAR_TWIN_NAMES, dtype=object)[rng.integers(0, len(SIMILAR_TWIN_NAMES), len(similar))]
-            self._given_updates = getattr(self, "_given_updates", []) + [
-                (kids[similar, 0], pairs[:, 0]), (kids[similar, 1], pairs[:, 1])]
+            self.update(kids[similar, 0], "given", pairs[:, 0])
+            self.update(kids[similar, 1], "given", pairs[:, 1])
 
         # address spells: moves during the period
         moves = (rng.choice(4, size=n, p=[0.72, 0.19, 0.07, 0.02]) if n_moves is None
@@ -232,7 +242,8 @@ class WorldBuilder:
         # separations: the father (or the mother's partner) leaves for a flat of his own
         can_sep = has_father & has_mother
         sep = can_sep & (rng.random(n) < sep_rate)
-        sep_day = np.where(sep, S + rng.integers(30, max(31, T - 30), size=n), OPEN)
+        lo_s, hi_s = (30, max(31, T - 30)) if sep_window is None else (int(sep_window[0] * T), int(sep_window[1] * T))
+        sep_day = np.where(sep, S + rng.integers(lo_s, hi_s, size=n), OPEN)
         father_unit = np.full(n, -1, dtype=np.int64)
         ks = int(sep.sum())
         if ks:
@@ -321,7 +332,8 @@ class WorldBuilder:
         return unit
 
     def add_shared(self, n_places: int, kind: str, beds: int, age: tuple[float, float], p_male: float,
-                   stay: tuple[int, int], unit_kind: str, weight: float = 1.0) -> list[np.ndarray]:
+                   stay: tuple[int, int], unit_kind: str, weight: float = 1.0,
+                   reserved: bool = False) -> list[np.ndarray]:
         """Shared addresses (HMO, children's home, hostel) where unrelated people come and go.
 
         Each resident is a unit of their own with three spells: before, during and after the stay.
@@ -341,7 +353,7 @@ class WorldBuilder:
                     t += length + int(rng.integers(0, 30))
             starts_a, ends_a = np.array(starts), np.array(ends)
             k = len(starts_a)
-            unit = self.new_units(unit_kind, k, rng.lognormal(0, 0.6, size=k) * weight)
+            unit = self.new_units(unit_kind, k, rng.lognormal(0, 0.6, size=k) * weight, reserved=reserved)
             before, after = self.house_or_flat(k, 0.6), self.house_or_flat(k, 0.6)
             z = np.zeros(k, dtype=np.int64)
             self.add_spells(unit, z, before, starts_a - rng.integers(200, 3000, size=k), starts_a)
@@ -358,14 +370,15 @@ class WorldBuilder:
     # -- finish -------------------------------------------------------------------------------------
     def finish(self) -> "Population":
         persons = pd.concat(self._persons, ignore_index=True).set_index("pid", drop=False)
-        for pids, names in getattr(self, "_given_updates", []):
-            ok = pids >= 0
-            persons.loc[pids[ok], "given"] = names[ok]
-        for pids, suffix in getattr(self, "_suffix_updates", []):
-            persons.loc[pids, "suffix"] = suffix
+        for pids, column, values in self._updates:
+            persons.loc[pids, column] = values
         units = pd.concat(self._units, ignore_index=True).set_index("unit", drop=False)
         spells = pd.concat(self._spells, ignore_index=True)
         members = pd.concat(self._members, ignore_index=True)
+        if self._ends:
+            ends = pd.concat(self._ends, ignore_index=True)
+            m = members.merge(ends, on=["pid", "unit"], how="left")
+            members["leave"] = np.where(m["new_leave"].notna(), m["new_leave"], members["leave"]).astype(np.int64)
         rels = pd.concat(self._rels, ignore_index=True) if self._rels else pd.DataFrame(
             columns=["person_a", "person_b", "type"])
         # person spells = membership interval intersected with the unit's address spells

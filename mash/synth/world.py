@@ -1,0 +1,478 @@
+"""Build a whole synthetic MASH world and write it to disk.
+
+>>> from pathlib import Path; import tempfile
+>>> s = generate_world(Path(tempfile.mkdtemp()), n_notifications=400, seed=1, months=6)
+>>> s.notifications_per_partner["police"] > 0
+True
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from mash.synth import partners as P
+from mash.synth import truth as T
+from mash.synth.addresses import make_addresses
+from mash.synth.dates import day_number, fmt_iso
+from mash.synth.delivery import deliver
+from mash.synth.events import Resolver, add_attributes, background, draw_severity, partner_targets
+from mash.synth.households import WorldBuilder
+from mash.synth.ids import mint_crn
+from mash.synth.noise import NoiseRates
+from mash.synth.patterns import apply_renames, plan, plant, top_up_re_referrals
+from mash.synth.people import assign_identifiers
+from mash.synth import render as R
+from mash.synth.writers import set_mtime, write_csv, write_jsonl, write_xlsx
+
+FILE_FORMAT = {  # partner -> (encoding, delimiter, crlf)
+    "police": ("utf-8", ",", False), "csc": ("utf-8-sig", ",", False), "asc": ("cp1252", ",", True),
+    "housing": ("utf-8", "|", False), "probation": ("cp1252", ";", True), "online_form": ("utf-8", ",", False),
+}
+REF_PREFIX = {"police": "OR/{yy}/", "health": "HR-", "schools": "SR", "csc": "", "asc": "SG-", "housing": "H/{yyyy}/",
+              "probation": "PRB", "online_form": "F-"}
+
+
+@dataclass
+class WorldSummary:
+    """What :func:`generate_world` wrote (also saved, minus timings, as ``truth/world.json``)."""
+
+    out_dir: Path
+    seed: int
+    n_notifications: int
+    months: int
+    start: date
+    notifications_per_partner: dict[str, int]
+    rows_per_partner: dict[str, int]
+    files_per_partner: dict[str, int]
+    pattern_counts: dict[str, dict[str, int]]
+    decoy_counts: dict[str, int]
+    noise_rates: dict[str, float]
+    noise_counts: dict[str, int]
+    n_persons: int
+    n_households: int
+    n_addresses: int
+    re_referral_rate: float
+    corrupted_identifier_share: dict[str, float]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        d = {k: v for k, v in self.__dict__.items() if k not in ("out_dir", "seconds")}
+        d["start"] = self.start.isoformat()
+        return d
+
+
+def _months_days(start: date, months: int) -> int:
+    y, m = divmod(start.month - 1 + months, 12)
+    return (date(start.year + y, m + 1, 1) - start).days
+
+
+def generate_world(out_dir: Path, n_notifications: int = 3000, seed: int = 7, months: int = 18,
+                   start: date = date(2025, 1, 1), progress: Callable[[str, float], None] | None = None,
+                   noise: NoiseRates | None = None) -> WorldSummary:
+    """Generate one local authority's MASH world: landing files per partner plus ground truth.
+
+    Deterministic: the same arguments give byte-identical files.
+
+    >>> from pathlib import Path; import tempfile
+    >>> s = generate_world(Path(tempfile.mkdtemp()), n_notifications=300, seed=3, months=4)
+    >>> sorted(s.rows_per_partner) == sorted(P.PARTNERS)
+    True
+    """
+    t_start = time.perf_counter()
+    timings: dict[str, float] = {}
+    rates = noise or NoiseRates()
+    say = progress or (lambda stage, frac: None)
+    out_dir = Path(out_dir)
+    ss = np.random.SeedSequence(seed)
+    r_pop, r_plant, r_bg, r_attr, r_id, r_noise, r_render, r_del = [np.random.default_rng(s) for s in ss.spawn(8)]
+    n = int(n_notifications)
+    S = day_number(start)
+    days = _months_days(start, months)
+    E = S + days
+
+    def lap(name: str) -> None:
+        timings[name] = round(time.perf_counter() - t_start - sum(timings.values()), 3)
+
+    # -- people and households ------------------------------------------------------------------------
+    say("households", 0.0)
+    wb = WorldBuilder(r_pop, S, days)
+    fams = wb.add_families(max(20, int(round(0.40 * n))))
+    wb.add_adults(max(5, int(round(0.02 * n))), "older", (65, 95), 0.4, p_couple=0.3)
+    wb.add_adults(max(5, int(round(0.02 * n))), "adult", (18, 64), 0.6)
+    wb.add_shared(max(2, n // 800), "hmo", 5, (20, 60), 0.7, (150, 900), "hmo")
+    wb.add_shared(max(1, n // 6000), "childrens_home", 6, (11.5, 17), 0.55, (60, 330), "lac", weight=3.0)
+    wb.add_shared(max(1, n // 12000), "hostel", 20, (18, 60), 0.8, (30, 240), "hostel")
+    pl_plan = plan(wb, n)
+    apply_renames(wb, pl_plan)
+    pop = wb.finish()
+    addresses = make_addresses(r_pop, wb.n_addr, pop.addr_kinds)
+    lap("households")
+
+    # -- notifications --------------------------------------------------------------------------------
+    say("notifications", 0.15)
+    res = Resolver(pop, r_bg)
+    for f in [fams, *pl_plan.fams.values()]:
+        ex = np.where(f.father_unit >= 0, f.father, f.absent_father)
+        res.set_ex_partners(f.unit, ex, np.where(f.father_unit >= 0, f.sep_day, 0))
+    res.rng = r_plant
+    planter, instances, decoys = plant(res, pl_plan, r_plant)
+    planted_n = pd.concat(planter.notifs, ignore_index=True)
+    planted_m = pd.concat(planter.ments, ignore_index=True)
+    res.rng = r_bg
+    targets = partner_targets(n)
+    planted_per = planted_n["partner"].value_counts().to_dict()
+    reserve_csc = int(round(0.06 * targets["csc"]))
+    bg_n, bg_m = [], []
+    for p in P.PARTNERS:
+        want = max(0, targets[p] - planted_per.get(p, 0) - (reserve_csc if p == "csc" else 0))
+        nt, mt = background(res, p, want)
+        bg_n.append(nt.assign(block=p))
+        bg_m.append(mt.assign(block=p))
+    notifs, ments = _combine([(planted_n, planted_m, "planted")] + list(zip(bg_n, bg_m, P.PARTNERS)))
+    missing_sev = notifs["sev"].isna().to_numpy()
+    sev = notifs["sev"].to_numpy(dtype=float).copy()
+    sev[missing_sev] = draw_severity(r_attr, notifs[missing_sev])
+    notifs["sev"] = sev.astype(np.int64)
+    notifs = add_attributes(r_attr, notifs, pop.persons["dob"].to_numpy())
+    # re-referrals: top up to the national 22%, then fill any CSC shortfall with background contacts
+    top = top_up_re_referrals(res, notifs, ments, r_attr, reserve_csc)
+    parts = [(notifs, ments, "base")]
+    top_base = int(notifs["nid"].max()) + 1
+    rereferral_planted: set[int] = set()
+    if top.notifs:
+        tn, tm = pd.concat(top.notifs, ignore_index=True), pd.concat(top.ments, ignore_index=True)
+        parts.append((tn, tm, "rereferral"))
+        rereferral_nids_local = len(tn)
+        rereferral_planted = set(range(top_base, top_base + len(tn)))
+    else:
+        rereferral_nids_local = 0
+    short = targets["csc"] - int((notifs["partner"] == "csc").sum()) - rereferral_nids_local
+    if short > 0:
+        xn, xm = background(res, "csc", short)
+        xn["sev"] = draw_severity(r_attr, xn)
+        parts.append((xn, xm, "csc_fill"))
+    notifs, ments = _combine(parts, keep_nid=True)
+    notifs = add_attributes(r_attr, notifs, pop.persons["dob"].to_numpy())
+    notifs["sev"] = notifs["sev"].astype(np.int64)
+    # refs and reported days
+    lag_lo = notifs["partner"].map({p: v[0] for p, v in R.REPORT_LAG.items()}).to_numpy()
+    lag_hi = notifs["partner"].map({p: v[1] for p, v in R.REPORT_LAG.items()}).to_numpy()
+    notifs["reported"] = np.minimum(notifs["day"].to_numpy() + lag_lo +
+                                    (r_attr.random(len(notifs)) * (lag_hi - lag_lo)).astype(np.int64), E - 1)
+    notifs = notifs.sort_values(["partner", "day", "nid"], kind="stable")
+    seq = notifs.groupby("partner").cumcount().to_numpy() + 1
+    yy = (pd.Series(fmt_iso(notifs["day"].to_numpy())).str[:4]).to_numpy()
+    pref = notifs["partner"].map(REF_PREFIX).to_numpy()
+    notifs["ref"] = [pr.replace("{yy}", y[2:]).replace("{yyyy}", y) + (f"{s:07d}" if p == "csc" else f"{s:06d}")
+                     for pr, y, s, p in zip(pref, yy, seq, notifs["partner"].to_numpy())]
+    notifs = notifs.sort_values("nid").reset_index(drop=True)
+    lap("notifications")
+
+    # -- identifiers (who holds a PNC ID / LA id depends on who was notified) -------------------------------
+    say("identifiers", 0.35)
+    npers = len(pop.persons)
+    part_of = notifs.set_index("nid")["partner"]
+    mp = ments.assign(partner=part_of.reindex(ments["nid"].to_numpy()).to_numpy())
+    pnc_want = np.zeros(npers, dtype=bool)
+    sus = mp[(mp["role"] == "Suspect")]["pid"].to_numpy()
+    pnc_want[sus[r_id.random(len(sus)) < 0.85]] = True
+    pnc_want[mp[mp["partner"] == "probation"]["pid"].to_numpy()] = True
+    adult_m = ((S - pop.persons["dob"].to_numpy()) > 18 * 365.25) & (pop.persons["sex"].to_numpy() == "M")
+    pnc_want |= adult_m & (r_id.random(npers) < 0.04)
+    la_want = np.zeros(npers, dtype=bool)
+    la_want[mp[mp["partner"].isin(["csc", "asc"])]["pid"].to_numpy()] = True
+    lac_units = pop.units.index[pop.units["kind"] == "lac"]
+    la_want[pop.members[pop.members["unit"].isin(lac_units)]["pid"].to_numpy()] = True
+    la_want[mp["pid"].to_numpy()[r_id.random(len(mp)) < 0.08]] = True
+    persons = assign_identifiers(r_id, pop.persons, S, E, pnc_want, la_want)
+    crn = np.full(npers, "", dtype=object)
+    prob = np.unique(mp[mp["partner"] == "probation"]["pid"].to_numpy())
+    crn[prob] = mint_crn(r_id, len(prob))
+    persons["crn"] = crn
+    persons["is_child"] = (S - persons["dob"].to_numpy()) < 18 * 365.25
+    pop.persons = persons
+    lap("identifiers")
+
+    # -- noise, render, deliver, write -----------------------------------------------------------------
+    say("noise", 0.45)
+    ments = ments.sort_values(["nid", "order", "pid"], kind="stable").reset_index(drop=True)
+    rec = R.recorded_mentions(r_noise, rates, pop, addresses, ments, notifs)
+    noise_counts = dict(rec.attrs["noise_counts"])
+    lap("noise")
+    land = out_dir / "landing"
+    truth_dir = out_dir / "truth"
+    truth_dir.mkdir(parents=True, exist_ok=True)
+    all_lineage, all_nl = [], []
+    rows_per, files_per = {}, {}
+    for i, p in enumerate(P.PARTNERS):
+        say(f"write {p}", 0.5 + 0.35 * i / len(P.PARTNERS))
+        pn = notifs[notifs["partner"] == p]
+        pm = rec[rec["partner"] == p].copy()
+        if p == "police":
+            pm["rowkey"] = np.arange(len(pm))
+        else:
+            pm["rowkey"] = pm["nid"].to_numpy()
+        pm["pos"] = 0 if p != "housing" else pm["order"].to_numpy()
+        rows, _ = _render(p, r_render, pn, pm, pop, crn)
+        rows, lineage, nl = deliver(r_del, rates, p, rows, pm[["nid", "pid", "rowkey", "pos", "noise"]], pn, S, E)
+        _write_partner(p, rows, land / p, start)
+        rows_per[p] = int(len(rows))
+        files_per[p] = int(rows["_file"].nunique())
+        all_lineage.append(lineage)
+        all_nl.append(nl.assign(partner=p))
+    lap("write_landing")
+
+    say("truth", 0.88)
+    lineage = pd.concat(all_lineage, ignore_index=True)
+    nl = pd.concat(all_nl, ignore_index=True)
+    summary_bits = _write_truth(truth_dir, pop, persons, addresses, notifs, ments, rec, lineage, nl, instances,
+                                decoys, S, rereferral_planted)
+    lap("truth")
+    ids_typo = {k[:-5]: noise_counts.get(k, 0) for k in noise_counts if k.endswith("_typo") and not
+                k.startswith("typo_")}
+    ids_total = {c: int((rec[c + "_r"] != "").sum()) for c in ("nhs_number", "upn", "pnc", "la_id", "ni_number")}
+    corrupted = {c: round(ids_typo.get(c, 0) / ids_total[c], 5) if ids_total[c] else 0.0 for c in ids_total}
+    summary = WorldSummary(
+        out_dir=out_dir, seed=seed, n_notifications=n, months=months, start=start,
+        notifications_per_partner={p: int((notifs["partner"] == p).sum()) for p in P.PARTNERS},
+        rows_per_partner=rows_per, files_per_partner=files_per,
+        pattern_counts=summary_bits["patterns"], decoy_counts=summary_bits["decoys"],
+        noise_rates=rates.as_dict(), noise_counts=noise_counts, n_persons=int(len(persons)),
+        n_households=int(summary_bits["households"]), n_addresses=int(len(addresses)),
+        re_referral_rate=summary_bits["re_referral_rate"], corrupted_identifier_share=corrupted)
+    (truth_dir / "world.json").write_text(json.dumps(summary.to_json(), indent=2, sort_keys=True) + "\n",
+                                          encoding="utf-8")
+    summary.seconds = dict(timings, total=round(time.perf_counter() - t_start, 3))
+    say("done", 1.0)
+    return summary
+
+
+def _combine(parts, keep_nid: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stack notification blocks, giving each a global nid (and carrying mentions along)."""
+    out_n, out_m, base = [], [], 0
+    for nt, mt, _ in parts:
+        if nt is None or len(nt) == 0:
+            continue
+        if keep_nid and "nid" in nt:
+            out_n.append(nt)
+            out_m.append(mt)
+            base = max(base, int(nt["nid"].max()) + 1)
+            continue
+        key = pd.Series(np.arange(len(nt)) + base, index=nt["q"].to_numpy())
+        nt = nt.assign(nid=key.to_numpy())
+        mt = mt.assign(nid=key.reindex(mt["q"].to_numpy()).to_numpy())
+        base += len(nt)
+        out_n.append(nt)
+        out_m.append(mt)
+    notifs = pd.concat(out_n, ignore_index=True)
+    ments = pd.concat(out_m, ignore_index=True)
+    ments = ments[ments["nid"].notna()].copy()
+    ments["nid"] = ments["nid"].astype(np.int64)
+    if "sev" not in notifs:
+        notifs["sev"] = np.nan
+    keep = [c for c in notifs.columns if c not in ("q", "block")]
+    return notifs[keep].reset_index(drop=True), ments[["nid", "pid", "role", "order"]].reset_index(drop=True)
+
+
+def _render(p, rng, pn, pm, pop, crn):
+    if p == "police":
+        return R.render_police(rng, pn, pm)
+    if p == "health":
+        return R.render_health(rng, pn, pm)
+    if p == "schools":
+        return R.render_schools(rng, pn, pm, pop)
+    if p == "csc":
+        return R.render_csc(rng, pn, pm)
+    if p == "asc":
+        return R.render_asc(rng, pn, pm)
+    if p == "housing":
+        return R.render_housing(rng, pn, pm)
+    if p == "probation":
+        return R.render_probation(rng, pn, pm, crn)
+    return R.render_online(rng, pn, pm)
+
+
+_SCHOOL_LOOKUP = [(k.code, k.concern.replace("_", " ")) for k in P.SCHOOL_KINDS] + \
+    [(c, f"Continuum of need: {c}") for c in P.SCHOOL_SEVERITY]
+
+
+def _write_partner(p: str, rows: pd.DataFrame, folder: Path, start: date) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for fname, chunk in rows.groupby("_file", sort=True):
+        path = folder / fname
+        if p == "health":
+            write_jsonl(chunk, path)
+        elif p == "schools":
+            label = fname.removeprefix("schools_").removesuffix(".xlsx").replace("_", " ")
+            write_xlsx(chunk, path, f"Marsham Schools - safeguarding referrals to the MASH - {label}", "Referrals",
+                       _SCHOOL_LOOKUP)
+        else:
+            enc, delim, crlf = FILE_FORMAT[p]
+            write_csv(chunk, path, enc, delim, crlf)
+        last = chunk["_reported"].max()
+        set_mtime(path, datetime.combine(date(1970, 1, 1) + timedelta(days=int(last) + 1), datetime.min.time())
+                  + timedelta(hours=6))
+
+
+def _write_truth(d: Path, pop, persons, addresses, notifs, ments, rec, lineage, nl, instances, decoys, S,
+                 rereferral_planted: set[int]) -> dict:
+    pid_s = T.pid_str
+    # persons
+    persons_out = pd.DataFrame({
+        "person_id": pid_s(persons["pid"].to_numpy()), "given_name": persons["given"].to_numpy(),
+        "family_name": persons["family"].to_numpy(), "previous_family_name": persons["prev_family"].to_numpy(),
+        "name_suffix": persons["suffix"].to_numpy(), "dob": fmt_iso(persons["dob"].to_numpy()),
+        "sex": persons["sex"].to_numpy(), "nhs_number": persons["nhs_number"].to_numpy(),
+        "upn": persons["upn"].to_numpy(), "pnc": persons["pnc"].to_numpy(), "ni_number": persons["ni_number"].to_numpy(),
+        "la_id": persons["la_id"].to_numpy(), "crn": persons["crn"].to_numpy(),
+        "is_child": persons["is_child"].astype(int).to_numpy()})
+    persons_out.to_csv(d / "persons.csv", index=False, encoding="utf-8", lineterminator="\n")
+    ps = pop.person_spells
+    kind = pop.units["kind"].to_numpy()
+    to = ps["to"].to_numpy()
+    hh = pd.DataFrame({
+        "household_id": [f"H{u:07d}-{s}" for u, s in zip(ps["unit"].to_numpy(), ps["seq"].to_numpy())],
+        "address_id": [f"A{a:07d}" for a in ps["addr"].to_numpy()], "person_id": pid_s(ps["pid"].to_numpy()),
+        "from_date": fmt_iso(ps["from"].to_numpy()), "to_date": np.where(to > S + 100000, "", fmt_iso(to)),
+        "unit_kind": kind[ps["unit"].to_numpy()], "member_role": ps["mrole"].to_numpy()})
+    hh.to_csv(d / "households.csv", index=False, encoding="utf-8", lineterminator="\n")
+    addr = addresses.assign(address_id=[f"A{a:07d}" for a in addresses["address_id"].to_numpy()])
+    addr[["address_id", "line1", "locality", "town", "postcode", "kind"]].to_csv(
+        d / "addresses.csv", index=False, encoding="utf-8", lineterminator="\n")
+    rels = pop.rels
+    pd.DataFrame({"person_a": pid_s(rels["person_a"].to_numpy()), "person_b": pid_s(rels["person_b"].to_numpy()),
+                  "type": rels["type"].to_numpy()}).to_csv(d / "relationships.csv", index=False, encoding="utf-8",
+                                                          lineterminator="\n")
+    # mentions
+    nid_str = lambda a: np.array([f"N{x:08d}" for x in np.asarray(a)], dtype=object)  # noqa: E731
+    lin = lineage.sort_values(["partner", "file_name", "row_number", "member_position"], kind="stable")
+    pd.DataFrame({
+        "partner": lin["partner"].to_numpy(), "file_name": lin["file_name"].to_numpy(),
+        "row_number": lin["row_number"].to_numpy(), "member_position": lin["member_position"].to_numpy(),
+        "person_id": pid_s(lin["person_id"].to_numpy()),
+        "notification_id": np.where(lin["dup"].to_numpy() == 1, nid_str(lin["nid"]) + "-D", nid_str(lin["nid"])),
+        "noise": lin["noise"].to_numpy()}).to_csv(d / "mentions.csv", index=False, encoding="utf-8",
+                                                 lineterminator="\n")
+    # notifications
+    nt = notifs.set_index("nid")
+    nl = nl.sort_values(["_nid", "_dup"], kind="stable")
+    ids = nl["_nid"].to_numpy()
+    spell = pop.spell_at(nt.loc[ids, "subject"].to_numpy(), nt.loc[ids, "day"].to_numpy())
+    sp_unit = np.where(spell >= 0, ps["unit"].to_numpy()[np.maximum(spell, 0)], -1)
+    sp_seq = np.where(spell >= 0, ps["seq"].to_numpy()[np.maximum(spell, 0)], 0)
+    sev_name = {v: k for k, v in P.SEVERITY_RANK.items()}
+    dup = nl["_dup"].to_numpy() == 1
+    pd.DataFrame({
+        "notification_id": np.where(dup, nid_str(ids) + "-D", nid_str(ids)),
+        "partner": nl["partner"].to_numpy(), "source_ref": nt.loc[ids, "ref"].to_numpy(),
+        "file_name": nl["file_name"].to_numpy(), "row_numbers": nl["rows"].to_numpy(),
+        "event_date": fmt_iso(nt.loc[ids, "day"].to_numpy()), "reported_date": fmt_iso(nt.loc[ids, "reported"].to_numpy()),
+        "concern_code": nt.loc[ids, "code"].to_numpy(), "concern": nt.loc[ids, "concern"].to_numpy(),
+        "severity": [sev_name[int(s)] for s in nt.loc[ids, "sev"].to_numpy()],
+        "decision": nt.loc[ids, "decision"].fillna("").to_numpy(), "rag": nt.loc[ids, "rag"].fillna("").to_numpy(),
+        "subject_person_id": pid_s(nt.loc[ids, "subject"].to_numpy()),
+        "household_id": [f"H{u:07d}-{s}" if u >= 0 else "" for u, s in zip(sp_unit, sp_seq)],
+        "duplicate_of": np.where(dup, nid_str(ids), ""), "late": nl["late"].to_numpy(),
+    }).to_csv(d / "notifications.csv", index=False, encoding="utf-8", lineterminator="\n")
+
+    # where each original notification's mentions landed, for pattern evidence
+    orig = lineage[lineage["dup"] == 0]
+    rec_key = orig["partner"] + ":" + orig["file_name"] + ":" + orig["row_number"].astype(str)
+    by_nid_pid: dict[tuple[int, int], str] = {}
+    by_nid: dict[int, str] = {}
+    for k, a, b in zip(rec_key.to_numpy(), orig["nid"].to_numpy(), orig["person_id"].to_numpy()):
+        by_nid_pid.setdefault((int(a), int(b)), k)
+        by_nid.setdefault(int(a), k)
+
+    def records(nids: list[int], pids: list[int]) -> str:
+        out: list[str] = []
+        for nid in nids:
+            hits = [by_nid_pid.get((nid, p)) for p in pids]
+            hits = [h for h in hits if h is not None]
+            if not hits and nid in by_nid:
+                hits = [by_nid[nid]]
+            out.extend(hits)
+        return ";".join(dict.fromkeys(out))
+
+    # patterns: planted plus incidental instances of rule-checkable patterns
+    is_child = persons["is_child"].to_numpy()
+    rows: list[dict] = []
+    planted_llr = {i.subject_id for i in instances if i.pattern_type == "low_level_repeat"}
+    llr = T.low_level_repeats(notifs, ments, is_child)
+    llr_found = set(llr["pid"].tolist())
+    for inst in instances:
+        if inst.pattern_type == "low_level_repeat" and inst.subject_id not in llr_found:
+            continue  # a request did not resolve; never claim a pattern the data does not show
+        rows.append(dict(pattern_type=inst.pattern_type, subject_type=inst.subject_type,
+                         subject_id=(pid_s([inst.subject_id])[0] if inst.subject_type == "person"
+                                     else f"H{inst.subject_id:07d}"),
+                         person_ids=";".join(pid_s(inst.person_ids)),
+                         records=records(inst.nids, inst.person_ids), planted=1))
+    for pid, nids in zip(llr["pid"], llr["nids"]):
+        if pid in planted_llr:
+            continue
+        rows.append(dict(pattern_type="low_level_repeat", subject_type="person", subject_id=pid_s([pid])[0],
+                         person_ids=pid_s([pid])[0], records=records(nids, [pid]), planted=0))
+    rr, referred = T.re_referrals(notifs)
+    for pid, nids in zip(rr["pid"], rr["nids"]):
+        rows.append(dict(pattern_type="re_referral", subject_type="person", subject_id=pid_s([pid])[0],
+                         person_ids=pid_s([pid])[0], records=records(nids, [pid]),
+                         planted=int(any(x in rereferral_planted for x in nids))))
+    spell = pop.spell_at(ments["pid"].to_numpy(), nt.loc[ments["nid"].to_numpy(), "day"].to_numpy())
+    m_addr = np.where(spell >= 0, ps["addr"].to_numpy()[np.maximum(spell, 0)], -1)
+    m_unit = np.where(spell >= 0, ps["unit"].to_numpy()[np.maximum(spell, 0)], -1)
+    planted_units = {(i.pattern_type, i.subject_id) for i in instances}
+    fm = T.family_moves(notifs, ments, kind, m_addr, m_unit)
+    for u, nids in zip(fm["unit"], fm["nids"]):
+        if ("family_moves", u) in planted_units:
+            continue
+        mem = pop.members[pop.members["unit"] == u]["pid"].tolist()
+        rows.append(dict(pattern_type="family_moves", subject_type="household", subject_id=f"H{u:07d}",
+                         person_ids=";".join(pid_s(mem)), records=records(nids, mem), planted=0))
+    da = T.da_suspects(notifs, ments, m_addr)
+    for pid, nids in zip(da["pid"], da["nids"]):
+        if ("da_suspect_multi_household", pid) in planted_units:
+            continue
+        rows.append(dict(pattern_type="da_suspect_multi_household", subject_type="person",
+                         subject_id=pid_s([pid])[0], person_ids=pid_s([pid])[0], records=records(nids, [pid]),
+                         planted=0))
+    pat = pd.DataFrame(rows, columns=["pattern_type", "subject_type", "subject_id", "person_ids", "records", "planted"])
+    pat = pat[pat["records"] != ""].reset_index(drop=True)
+    pat.insert(0, "pattern_id", [f"PAT{i + 1:06d}" for i in range(len(pat))])
+    pat.to_csv(d / "patterns.csv", index=False, encoding="utf-8", lineterminator="\n")
+
+    # decoys: planted plus every natural twin pair and namesake pair in which both are named somewhere
+    mentioned = np.unique(lineage["person_id"].to_numpy())
+    named = np.zeros(len(persons), dtype=bool)
+    named[mentioned] = True
+    drows = [dict(decoy_type=x["decoy_type"], person_ids=";".join(pid_s(x["person_ids"])), planted=1)
+             for x in decoys if all(named[p] for p in x["person_ids"])]
+    planted_sets = {frozenset(x["person_ids"]) for x in decoys}
+    tw = pop.rels[pop.rels["type"] == "twin"]
+    for a, b in zip(tw["person_a"], tw["person_b"]):
+        if named[a] and named[b] and frozenset((a, b)) not in planted_sets:
+            drows.append(dict(decoy_type="twins", person_ids=";".join(pid_s([a, b])), planted=0))
+    fam_unit = np.full(len(persons), -1)
+    fm_members = pop.members[pop.members["mrole"] == "child"].drop_duplicates("pid")
+    fam_unit[fm_members["pid"].to_numpy()] = fm_members["unit"].to_numpy()
+    for a, b in T.same_name_close_dob(persons, mentioned, fam_unit):
+        if frozenset((a, b)) not in planted_sets:
+            drows.append(dict(decoy_type="same_name_close_dob", person_ids=";".join(pid_s([a, b])), planted=0))
+    dec = pd.DataFrame(drows, columns=["decoy_type", "person_ids", "planted"])
+    dec.insert(0, "decoy_id", [f"DEC{i + 1:06d}" for i in range(len(dec))])
+    dec.to_csv(d / "decoys.csv", index=False, encoding="utf-8", lineterminator="\n")
+
+    pc = {}
+    for t, g in pat.groupby("pattern_type"):
+        pc[t] = {"planted": int(g["planted"].sum()), "incidental": int((g["planted"] == 0).sum())}
+    dc = {t: int(len(g)) for t, g in dec.groupby("decoy_type")}
+    return {"patterns": pc, "decoys": dc, "households": hh["household_id"].nunique(),
+            "re_referral_rate": round(len(rr) / referred, 4) if referred else 0.0}
