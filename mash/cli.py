@@ -222,6 +222,30 @@ def stop_process_group(proc, grace: float = 15.0) -> None:
             return
 
 
+@app.command()
+def link(
+    input: Annotated[Path, typer.Option("--input", help="CSV with record_id and any of first_name, middle_name, "
+                                        "surname, dob, sex, postcode, address, nhs_number, upn, pnc, ni_number, "
+                                        "la_id, other_id.")],
+    out: Annotated[Path, typer.Option("--out", help="Output CSV: record_id, person_id, cluster_size.")],
+    settings: Annotated[Optional[Path], typer.Option(help="Settings JSON (default: built for the columns present).")] = None,
+    threshold: Annotated[Optional[float], typer.Option(help="Match probability to link at (default: the settings').")] = None,
+) -> None:
+    """Link the records of any person table into persons (identifiable data; purpose: record linkage).
+
+    Writes OUT plus OUT.settings.json and OUT.model.json, so every link can be explained and repeated.
+    """
+    from matching.api import link_csv
+
+    t0 = time.perf_counter()
+    result = link_csv(input, out, settings_path=settings, threshold=threshold)
+    persons = result.clusters["person_id"].nunique()
+    console.print(f"{len(result.clusters):,} records -> {persons:,} persons "
+                  f"({result.n_candidate_pairs:,} candidate pairs, threshold {result.threshold:.2f}) "
+                  f"in {time.perf_counter() - t0:.1f} s")
+    console.print(f"Wrote {out} (+ .settings.json, .model.json); {len(result.review_queue):,} pairs for review")
+
+
 @bench_app.command("ingest")
 def bench_ingest(
     notifications: Annotated[int, typer.Option(help="World size.")] = 1_000_000,
