@@ -19,6 +19,7 @@ import dagster as dg
 from mash.ingest import load_configs
 from mash.settings import Paths
 from pipelines.ingest import build_ingest, ingest_asset_key
+from pipelines.linkage import build_linkage
 from pipelines.reports import build_ingest_report
 from pipelines.resources import build_resources
 from pipelines.sensors import build_landing_sensor
@@ -45,6 +46,9 @@ def build_definitions(paths: Paths | None = None) -> dg.Definitions:
         checks.extend(asset_checks)
     ingest_keys = [ingest_asset_key(p) for p in sorted(configs)]
     assets.append(build_ingest_report(ingest_keys, pool=WRITER_POOL))
+    persons, persons_check = build_linkage(ingest_keys, pool=WRITER_POOL)
+    assets.append(persons)
+    checks.append(persons_check)
 
     daily = dg.define_asset_job("mash_daily", selection=dg.AssetSelection.all(),
                                 description="The whole pipeline: ingest every partner, then everything downstream.")

@@ -72,7 +72,8 @@ def test_dates_round_trip_in_their_format(d, fmt):
 def test_split_full_name_never_raises_and_keeps_tokens(text):
     first, middle, surname = split_full_name(text)
     for part in (first, middle, surname):
-        assert part is None or part.replace(" ", "") in text.replace(" ", "").replace(",", "") or "," in text
+        squash = "".join(text.replace(",", " ").split())
+        assert part is None or "".join(part.split()) in squash
 
 
 cells = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
