@@ -227,7 +227,7 @@ def read_jsonl(data: bytes, cfg: PartnerConfig) -> RawTable:
         for p in paths:
             v = _get_path(obj, p)
             values.append(None if v is None else (v if isinstance(v, str) else json.dumps(v) if isinstance(v, (dict, list)) else str(v)))
-        problem = _row_problem([v or "" for v in values], paths)
+        problem = _row_problem([v or "" for v in values], paths) if len(line) > MAX_FIELD_CHARS else None
         if problem:
             rejects.append((number, problem, _visible(line)))
             continue
@@ -279,7 +279,8 @@ def read_xlsx(path: Path, cfg: PartnerConfig) -> RawTable:
         values += [""] * (width - len(values))
         if not any(v.strip() for v in values):  # formatting-only rows are not records
             continue
-        problem = _row_problem(values, header)
+        # only a long cell can be a problem here (xlsx text is already Unicode); checking per cell costs more
+        problem = _row_problem(values, header) if max(map(len, values)) > MAX_FIELD_CHARS else None
         if problem:
             rejects.append((number, problem, _visible("\t".join(values))))
             continue
