@@ -181,3 +181,62 @@ def is_valid_ni(value: object) -> bool:
     if a in _NI_BAD_LETTERS or b in _NI_BAD_LETTERS or b == "O":
         return False
     return a + b not in _NI_BAD_PREFIXES
+
+
+# --- vectorised helpers (added for the matching engine) ---------------------------
+
+_VALIDATORS = {
+    "nhs": (normalise_nhs, is_valid_nhs),
+    "upn": (normalise_upn, is_valid_upn),
+    "pnc": (normalise_pnc, is_valid_pnc),
+    "ni": (normalise_ni, is_valid_ni),
+}
+
+
+def identifier_kinds() -> tuple[str, ...]:
+    """Kinds understood by :func:`standardise_identifier` (``nhs``, ``upn``, ``pnc``, ``ni``)."""
+    return tuple(_VALIDATORS)
+
+
+def standardise_identifier(value: object, kind: str) -> tuple[str, bool]:
+    """(normalised text, passes its check rule) for one identifier; ("", False) when blank.
+
+    An invalid identifier keeps its normalised text (it can still be shown and
+    compared as written) but must not count as strong evidence.
+
+    >>> standardise_identifier("943 476 5919", "nhs"), standardise_identifier("12/345g", "pnc")
+    (('9434765919', True), ('12/0000345G', True))
+    """
+    normalise, validate = _VALIDATORS[kind]
+    try:
+        text = normalise(value)
+    except Exception:  # hostile input: keep nothing rather than fail the run
+        return "", False
+    if not text:
+        return "", False
+    try:
+        return text[:40], bool(validate(value))
+    except Exception:
+        return text[:40], False
+
+
+def nhs_valid_array(normalised: "object") -> "object":
+    """Vectorised :func:`is_valid_nhs` over already-normalised texts (numpy bool array).
+
+    >>> nhs_valid_array(["9434765919", "9434765918", "12", None]).tolist()
+    [True, False, False, False]
+    """
+    import numpy as np
+
+    texts = ["" if v is None else str(v) for v in normalised]
+    n = len(texts)
+    out = np.zeros(n, dtype=bool)
+    idx = np.array([i for i, t in enumerate(texts) if len(t) == 10 and t.isdigit() and t.isascii()], dtype=np.int64)
+    if len(idx) == 0:
+        return out
+    digits = np.array([texts[i] for i in idx], dtype="U10").view(np.uint32).reshape(-1, 10).astype(np.int64) - 48
+    total = digits[:, :9] @ np.array(_NHS_WEIGHTS)
+    check = 11 - total % 11
+    check = np.where(check == 11, 0, check)
+    out[idx] = (check != 10) & (check == digits[:, 9])
+    return out

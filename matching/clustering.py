@@ -1,0 +1,323 @@
+"""Clustering pair links into persons without chaining strangers together.
+
+1. Links are the pairs at or above the match threshold that carry no
+   *conflict* (below), plus reviewer must-links, minus reviewer cannot-links.
+2. Connected components of the links (vectorised union-find).
+3. Every component of 3 or more records (up to ``max_cluster_check_size``) has
+   ALL its internal pairs checked for conflicts, not only the blocked ones: a
+   chain A-B-C can join two records (A, C) that were never compared.
+   Pairs whose match weight is below ``cannot_link_below_weight`` (a
+   million-to-one against) count as conflicts too.
+4. A component holding a conflict is re-clustered greedily: links are taken
+   strongest first (reviewer must-links before all) and a link is skipped when
+   it would put two conflicting records in one person. Components without a
+   conflict are left as they are.
+
+Conflicts (``ConflictRules`` in the settings), each an explicit reason:
+
+* ``nhs`` / ``upn`` / ``pnc``: both records hold a *valid* identifier and they differ;
+* ``sex``: both recorded as M/F and different, and the forenames differ too
+  (the same forename with a different sex is taken as a recording slip);
+* ``dob_far``: dates of birth at least N years apart that also differ in day or
+  month (father and son with the same name; a mistyped year keeps day and month);
+* ``twins``: same date of birth and surname, clearly different forenames.
+
+``sex``, ``dob_far`` and ``twins`` are waived when the two records share an identifier
+(a valid NHS/UPN/PNC/NI number, or la_id/other_id equal or one edit apart):
+a father and son, or twins, do not share one; a mistyped record does.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+
+from matching.comparisons import FeatureArrays, _pair_similarity
+from matching.settings import LinkSettings
+
+CONFLICT_BITS = {"nhs": 1, "upn": 2, "pnc": 4, "sex": 8, "dob_far": 16, "twins": 32, "weak": 64, "reviewer": 128}
+
+
+def describe_conflicts(code: int) -> list[str]:
+    """Names of the conflicts in a bitmask.
+
+    >>> describe_conflicts(1 | 16)
+    ['nhs', 'dob_far']
+    """
+    return [name for name, bit in CONFLICT_BITS.items() if code & bit]
+
+
+def _different_valid(fa: FeatureArrays, col: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if col not in fa.features.columns:
+        return np.zeros(len(a), bool)
+    c = fa.codes(col)
+    return (c[a] >= 0) & (c[b] >= 0) & (c[a] != c[b])
+
+
+def _same(fa: FeatureArrays, col: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if col not in fa.features.columns:
+        return np.zeros(len(a), bool)
+    c = fa.codes(col)
+    return (c[a] >= 0) & (c[a] == c[b])
+
+
+def _shared_identifier(fa: FeatureArrays, a: np.ndarray, b: np.ndarray, memo: dict) -> np.ndarray:
+    """A valid checked identifier in common, or a free identifier (la_id, other_id)
+    equal or one edit apart: what tells a person with a mistyped DOB or forename
+    from a twin or a father with the same name."""
+    out = np.zeros(len(a), bool)
+    for col in ("nhs_valid_number", "upn_valid_number", "pnc_valid_number", "ni_valid_number"):
+        out |= _same(fa, col, a, b)
+    for col in ("la_id", "other_id"):
+        if col in fa.features.columns:
+            c = fa.codes(col)
+            ok = (c[a] >= 0) & (c[b] >= 0)
+            if ok.any():
+                d = _pair_similarity(fa, col, "damerau_levenshtein", c[a][ok], c[b][ok], memo)
+                out[np.nonzero(ok)[0][d <= 1]] = True
+    return out
+
+
+def pair_conflicts(settings: LinkSettings, fa: FeatureArrays, a: np.ndarray, b: np.ndarray,
+                   memo: dict | None = None) -> np.ndarray:
+    """Bitmask of conflicts (see :data:`CONFLICT_BITS`) for each pair (a[i], b[i])."""
+    rules = settings.conflicts
+    memo = {} if memo is None else memo
+    out = np.zeros(len(a), dtype=np.int16)
+    if len(a) == 0:
+        return out
+    cols = fa.features.columns
+    if rules.different_valid_nhs:
+        out |= np.where(_different_valid(fa, "nhs_valid_number", a, b), CONFLICT_BITS["nhs"], 0).astype(np.int16)
+    if rules.different_valid_upn:
+        out |= np.where(_different_valid(fa, "upn_valid_number", a, b), CONFLICT_BITS["upn"], 0).astype(np.int16)
+    if rules.different_valid_pnc:
+        out |= np.where(_different_valid(fa, "pnc_valid_number", a, b), CONFLICT_BITS["pnc"], 0).astype(np.int16)
+    shared = _shared_identifier(fa, a, b, memo)
+    if rules.different_sex and "sex" in cols:
+        c = fa.codes("sex")
+        vocab = np.array(fa.vocab("sex") + ["?"], dtype=object)
+        mf = np.isin(vocab, ["M", "F"])
+        ca, cb = np.where(c[a] >= 0, c[a], -1), np.where(c[b] >= 0, c[b], -1)
+        bad = (ca >= 0) & (cb >= 0) & mf[ca] & mf[cb] & (ca != cb) & ~shared
+        if bad.any() and "first_name" in cols:
+            # A recorded sex contradicts identity only when the forename does not
+            # confirm it: "Sam" recorded once as M and once as F is a recording slip.
+            idx = np.nonzero(bad)[0]
+            fn = fa.codes("first_name")
+            fa_, fb_ = fn[a[idx]], fn[b[idx]]
+            same_name = (fa_ >= 0) & (fb_ >= 0) & (fa_ == fb_)
+            known = (fa_ >= 0) & (fb_ >= 0) & ~same_name
+            if known.any():
+                k = idx[known]
+                sim = _pair_similarity(fa, "first_name", "jaro_winkler", fn[a[k]], fn[b[k]], memo)
+                v = np.int64(len(fa.vocab("first_name")))
+                variant = np.isin(fn[a[k]].astype(np.int64) * v + fn[b[k]], fa.variant_keys("first_name"))
+                same_name[known] = (sim >= 0.8) | variant
+            bad[idx] = ~same_name
+        out |= np.where(bad, CONFLICT_BITS["sex"], 0).astype(np.int16)
+    if "dob_days" in cols and fa.features["dob_days"].notna().any():
+        yv, yp = fa.numeric("dob_year")
+        mv, _ = fa.numeric("dob_month")
+        dv, _ = fa.numeric("dob_day")
+        both = yp[a] & yp[b]
+        if rules.dob_years_apart is not None:
+            far = both & (np.abs(yv[a] - yv[b]) >= rules.dob_years_apart) & ((mv[a] != mv[b]) | (dv[a] != dv[b]))
+            out |= np.where(far & ~shared, CONFLICT_BITS["dob_far"], 0).astype(np.int16)
+        if rules.twins and "first_name" in cols and "surname" in cols:
+            days, _ = fa.numeric("dob_days")
+            cand = both & (days[a] == days[b]) & (_same(fa, "surname", a, b) | _same(fa, "surname_dm", a, b))
+            fn = fa.codes("first_name")
+            cand &= (fn[a] >= 0) & (fn[b] >= 0) & (fn[a] != fn[b]) & ~shared
+            if cand.any():
+                idx = np.nonzero(cand)[0]
+                ia, ib = a[idx], b[idx]
+                sim = _pair_similarity(fa, "first_name", "jaro_winkler", fn[ia], fn[ib], memo)
+                v = np.int64(len(fa.vocab("first_name")))
+                variant = np.isin(fn[ia].astype(np.int64) * v + fn[ib], fa.variant_keys("first_name"))
+                different = (sim < rules.twins_forename_max_similarity) & ~variant
+                different &= ~_same(fa, "first_name_dm", ia, ib)
+                # A forename written in the surname field is an error, not a twin.
+                sur = fa.codes("surname")
+                different &= ~((fn[ia] == sur[ib]) | (sur[ia] == fn[ib]))
+                out[idx] |= np.where(different, CONFLICT_BITS["twins"], 0).astype(np.int16)
+    return out
+
+
+# --- union-find ------------------------------------------------------------------------------
+
+
+def connected_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Component label (smallest member) of each of ``n`` nodes, vectorised.
+
+    >>> connected_components(5, np.array([0, 3, 1]), np.array([1, 4, 2])).tolist()
+    [0, 0, 0, 3, 3]
+    """
+    parent = np.arange(n, dtype=np.int64)
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    while len(a):
+        pa, pb = parent[a], parent[b]
+        diff = pa != pb
+        if not diff.any():
+            break
+        lo = np.minimum(pa[diff], pb[diff])
+        hi = np.maximum(pa[diff], pb[diff])
+        np.minimum.at(parent, hi, lo)
+        while True:  # pointer jumping until every node points at its root
+            pp = parent[parent]
+            if np.array_equal(pp, parent):
+                break
+            parent = pp
+        keep = parent[a] != parent[b]
+        a, b = a[keep], b[keep]
+    return parent
+
+
+def _intra_component_pairs(labels: np.ndarray, min_size: int, max_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs of records inside components of a given size range (vectorised by size)."""
+    order = np.argsort(labels, kind="stable")
+    sorted_labels = labels[order]
+    starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
+    sizes = np.diff(np.r_[starts, len(labels)])
+    out_a, out_b = [], []
+    for s in np.unique(sizes):
+        if s < min_size or s > max_size:
+            continue
+        st = starts[sizes == s]
+        members = order[st[:, None] + np.arange(s)[None, :]]
+        i, j = np.triu_indices(s, k=1)
+        out_a.append(members[:, i].ravel())
+        out_b.append(members[:, j].ravel())
+    if not out_a:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(out_a), np.concatenate(out_b)
+
+
+def _greedy_constrained(nodes: np.ndarray, edges: list[tuple[float, int, int]],
+                        cannot: set[tuple[int, int]]) -> dict[int, int]:
+    """Union strongest edges first unless that joins a cannot-link pair; node -> root."""
+    parent = {int(x): int(x) for x in nodes}
+    blocked: dict[int, set[int]] = defaultdict(set)
+    for x, y in cannot:
+        blocked[x].add(y)
+        blocked[y].add(x)
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    members: dict[int, set[int]] = {int(x): {int(x)} for x in nodes}
+    # blocked sets are kept per root: the union of its members' cannot-links
+    for _, x, y in sorted(edges, key=lambda e: -e[0]):
+        rx, ry = find(x), find(y)
+        if rx == ry:
+            continue
+        if blocked[rx] & members[ry]:
+            continue
+        if len(members[rx]) < len(members[ry]):
+            rx, ry = ry, rx
+        parent[ry] = rx
+        members[rx] |= members.pop(ry)
+        blocked[rx] |= blocked.pop(ry, set())
+    return {x: find(x) for x in parent}
+
+
+def cluster_records(
+    settings: LinkSettings,
+    fa: FeatureArrays,
+    row_l: np.ndarray,
+    row_r: np.ndarray,
+    match_weight: np.ndarray,
+    linked: np.ndarray,
+    conflicts: np.ndarray,
+    must_link: list[tuple[int, int]] | None = None,
+    cannot_link: list[tuple[int, int]] | None = None,
+    score_pairs=None,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Cluster label per record (the smallest row in its person) and a log of splits.
+
+    ``score_pairs(a, b) -> match weights`` (optional) scores unblocked pairs found
+    inside components, so that weak internal pairs can be detected.
+    """
+    n = fa.n
+    must_link = [(int(x), int(y)) for x, y in (must_link or [])]
+    cannot_link = [(int(x), int(y)) for x, y in (cannot_link or [])]
+    cannot_keys = {(min(x, y), max(x, y)) for x, y in cannot_link}
+    use = linked & (conflicts == 0)
+    if cannot_keys and len(row_l):
+        keys = np.minimum(row_l, row_r) * np.int64(n) + np.maximum(row_l, row_r)
+        ck = np.array([x * n + y for x, y in cannot_keys], dtype=np.int64)
+        use &= ~np.isin(keys, ck)
+    ea, eb, ew = row_l[use], row_r[use], match_weight[use].astype(float)
+    if must_link:
+        ml = np.array(must_link, dtype=np.int64)
+        ea = np.r_[ea, ml[:, 0]]
+        eb = np.r_[eb, ml[:, 1]]
+        ew = np.r_[ew, np.full(len(ml), np.inf)]
+    labels = connected_components(n, ea, eb)
+
+    # Constraints inside components.
+    bad_a, bad_b, bad_code = [], [], []
+    same = labels[row_l] == labels[row_r]
+    sel = same & (conflicts != 0)
+    bad_a.append(row_l[sel]); bad_b.append(row_r[sel]); bad_code.append(conflicts[sel].astype(np.int16))
+    ia, ib = _intra_component_pairs(labels, 3, settings.max_cluster_check_size)
+    if len(ia):
+        code = pair_conflicts(settings, fa, ia, ib)
+        if score_pairs is not None and settings_weak_threshold(settings) is not None:
+            weights = score_pairs(ia, ib)
+            code = code | np.where(weights < settings_weak_threshold(settings), CONFLICT_BITS["weak"], 0).astype(np.int16)
+        sel = code != 0
+        bad_a.append(ia[sel]); bad_b.append(ib[sel]); bad_code.append(code[sel])
+    for x, y in cannot_keys:
+        if labels[x] == labels[y]:
+            bad_a.append(np.array([x])); bad_b.append(np.array([y]))
+            bad_code.append(np.array([CONFLICT_BITS["reviewer"]], dtype=np.int16))
+    ba = np.concatenate(bad_a) if bad_a else np.empty(0, np.int64)
+    bb = np.concatenate(bad_b) if bad_b else np.empty(0, np.int64)
+    bc = np.concatenate(bad_code) if bad_code else np.empty(0, np.int16)
+    # Reviewer must-links override automatic conflicts on the same pair.
+    if must_link and len(ba):
+        mk = {(min(x, y), max(x, y)) for x, y in must_link}
+        keep = np.array([(min(x, y), max(x, y)) not in mk or (c & CONFLICT_BITS["reviewer"])
+                         for x, y, c in zip(ba.tolist(), bb.tolist(), bc.tolist())], dtype=bool)
+        ba, bb, bc = ba[keep], bb[keep], bc[keep]
+    split_log = []
+    if len(ba):
+        affected = np.unique(labels[ba])
+        in_aff = np.isin(labels[ea], affected)
+        edge_comp = labels[ea[in_aff]]
+        edges_by_comp: dict[int, list] = defaultdict(list)
+        for c, x, y, w in zip(edge_comp.tolist(), ea[in_aff].tolist(), eb[in_aff].tolist(), ew[in_aff].tolist()):
+            edges_by_comp[c].append((w, x, y))
+        cannot_by_comp: dict[int, set] = defaultdict(set)
+        reasons: dict[int, set] = defaultdict(set)
+        for x, y, c in zip(ba.tolist(), bb.tolist(), bc.tolist()):
+            comp = int(labels[x])
+            cannot_by_comp[comp].add((x, y))
+            reasons[comp].update(describe_conflicts(c))
+        node_order = np.argsort(labels, kind="stable")
+        sorted_labels = labels[node_order]
+        for comp in affected.tolist():
+            lo, hi = np.searchsorted(sorted_labels, [comp, comp + 1])
+            nodes = node_order[lo:hi]
+            roots = _greedy_constrained(nodes, edges_by_comp[comp], cannot_by_comp[comp])
+            groups: dict[int, list[int]] = defaultdict(list)
+            for node, root in roots.items():
+                groups[root].append(node)
+            for g in groups.values():
+                labels[np.asarray(g)] = min(g)
+            split_log.append({"component": int(comp), "size": int(len(nodes)), "persons_after": len(groups),
+                              "reasons": ",".join(sorted(reasons[comp]))})
+    # Labels are the smallest row of each person: stable and order-independent.
+    return labels, pd.DataFrame(split_log, columns=["component", "size", "persons_after", "reasons"])
+
+
+def settings_weak_threshold(settings: LinkSettings) -> float | None:
+    """Match weight below which two records in one cluster count as a conflict."""
+    return settings.cannot_link_below_weight

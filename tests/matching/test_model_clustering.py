@@ -1,0 +1,140 @@
+
+import numpy as np
+import pandas as pd
+
+from matching.api import link_table
+from matching.clustering import connected_components
+from matching.comparisons import FeatureArrays, compare_pairs
+from matching.model import ModelParameters, run_em, score, value_shares_from_arrays
+from matching.settings import LinkSettings, default_settings
+
+
+def test_settings_json_roundtrip_and_hash():
+    s = default_settings(["first_name", "surname", "dob", "postcode", "nhs_number"])
+    s2 = LinkSettings.from_json(s.to_json())
+    assert s2 == s and s2.settings_hash == s.settings_hash
+    s3 = s.model_copy(update={"match_threshold": 0.8})
+    assert s3.settings_hash != s.settings_hash
+    assert s.version_tag.endswith(s.settings_hash)
+
+
+def test_em_converges_and_separates(people):
+    res = link_table(people.drop(columns=["person"]))
+    p = res.params
+    assert p.em_converged and p.em_iterations < 60
+    assert p.training_sessions, "EM should train by blocking session"
+    w = dict(zip(p.comparisons, p.weights()))
+    # agreement levels are evidence for a match, disagreement against
+    assert w["surname"][1] > 3 and w["surname"][-1] < -1
+    assert w["dob"][2] > 5 and w["dob"][-1] < -2
+    # the estimated prior is close to the true share of matching pairs
+    sizes = people.groupby("person").size()
+    true_share = (sizes * (sizes - 1) / 2).sum() / (len(people) * (len(people) - 1) / 2)
+    assert 0.3 < p.prior / true_share < 3
+    ModelParameters.from_json(p.to_json())  # serialisable
+
+
+def test_em_recovers_known_m_on_synthetic_patterns():
+    # Two comparisons, 3 levels each; data drawn from a known model.
+    rng = np.random.default_rng(0)
+    s = default_settings(["surname", "dob"], u_sample_pairs=1000)
+    s = s.model_copy(update={"comparisons": [c for c in s.comparisons if c.name in ("surname", "dob")]})
+    u = [np.array([0.001] + [0.01] * (len(c.levels) - 2) + [1.0]) for c in s.comparisons]
+    u = [x / x.sum() for x in u]
+    n_match, n_non = 2000, 8000
+    gam = []
+    for c, uj in zip(s.comparisons, u):
+        k = len(c.levels)
+        m = np.zeros(k); m[1] = 0.8; m[-1] = 0.1; m[2:-1] = 0.1 / max(k - 3, 1)
+        gam.append(np.r_[rng.choice(k, n_match, p=m / m.sum()), rng.choice(k, n_non, p=uj)])
+    from matching.comparisons import ComparedPairs
+
+    cp = ComparedPairs(np.stack(gam, axis=1).astype(np.int8), [c.name for c in s.comparisons])
+    m_est, prior, it, conv, _, _ = run_em(s, cp, u, n_total_pairs=float(n_match + n_non))
+    assert conv
+    assert abs(prior - 0.2) < 0.03
+    assert abs(m_est[0][1] - 0.8) < 0.05
+
+
+def test_tf_adjustment_makes_rare_surname_weigh_more():
+    rows = [{"record_id": f"s{i}", "surname": "SMITH", "first_name": f"N{i % 50}"} for i in range(300)]
+    rows += [{"record_id": "q1", "surname": "QUILLIAM", "first_name": "ANN"},
+             {"record_id": "q2", "surname": "QUILLIAM", "first_name": "ANN"}]
+    df = pd.DataFrame(rows)
+    res = link_table(df)
+    f = res.features
+    fa = FeatureArrays(f)
+    rl = np.array([0, 300]); rr = np.array([50, 301])  # SMITH/SMITH and QUILLIAM/QUILLIAM, same forename
+    cp = compare_pairs(res.settings, fa, rl, rr)
+    sc = score(res.settings, res.params, cp, value_shares_from_arrays(res.settings, fa))
+    j = res.settings.comparisons.index(next(c for c in res.settings.comparisons if c.name == "surname"))
+    assert sc.tf_adjust[1, j] > sc.tf_adjust[0, j] + 3
+    assert sc.match_weight[1] > sc.match_weight[0]
+
+
+def _household():
+    return pd.DataFrame([
+        # twins: same surname, DOB and address, different forenames
+        {"record_id": "t1", "first_name": "Amelia", "surname": "Quinton", "dob": "04/05/2012", "postcode": "LS6 2AB",
+         "address": "12 Elm Road", "sex": "F"},
+        {"record_id": "t2", "first_name": "Olivia", "surname": "Quinton", "dob": "04/05/2012", "postcode": "LS6 2AB",
+         "address": "12 Elm Road", "sex": "F"},
+        {"record_id": "t1b", "first_name": "Amelia", "surname": "Quinton", "dob": "2012-05-04", "postcode": "LS62AB",
+         "address": "12 Elm Rd", "sex": "F"},
+        # father and son with the same name, 27 years apart
+        {"record_id": "f1", "first_name": "John", "surname": "Quinton", "dob": "11/02/1983", "postcode": "LS6 2AB",
+         "address": "12 Elm Road", "sex": "M"},
+        {"record_id": "s1", "first_name": "John", "surname": "Quinton", "dob": "30/09/2010", "postcode": "LS6 2AB",
+         "address": "12 Elm Road", "sex": "M"},
+        {"record_id": "f2", "first_name": "Jon", "surname": "Quinton", "dob": "11/02/1983", "postcode": "LS6 2AB",
+         "address": "12 Elm Road", "sex": "M"},
+        # an unrelated adult at the same address
+        {"record_id": "u1", "first_name": "Priya", "surname": "Sharma", "dob": "19/07/1990", "postcode": "LS6 2AB",
+         "address": "12 Elm Road", "sex": "F"},
+    ])
+
+
+def test_decoys_stay_apart(people):
+    df = pd.concat([people.drop(columns=["person"]), _household()], ignore_index=True)
+    res = link_table(df)
+    pid = dict(zip(res.clusters["record_id"], res.clusters["person_id"]))
+    assert pid["t1"] == pid["t1b"], "the same twin written twice is one person"
+    assert pid["t1"] != pid["t2"], "twins must not merge"
+    assert pid["f1"] == pid["f2"], "John/Jon with the same DOB is one person"
+    assert pid["f1"] != pid["s1"], "father and son must not merge"
+    assert len({pid["u1"], pid["t1"], pid["f1"]}) == 3
+
+
+def test_conflicting_nhs_numbers_split_a_chain():
+    df = pd.DataFrame([
+        {"record_id": "a", "first_name": "Sam", "surname": "Yardley", "dob": "01/03/2001", "nhs_number": "9434765919"},
+        {"record_id": "b", "first_name": "Sam", "surname": "Yardley", "dob": "01/03/2001", "nhs_number": None},
+        {"record_id": "c", "first_name": "Sam", "surname": "Yardley", "dob": "01/03/2001", "nhs_number": "6541003238"},
+    ])
+    res = link_table(df, threshold=0.5)
+    pid = dict(zip(res.clusters["record_id"], res.clusters["person_id"]))
+    assert pid["a"] != pid["c"]
+    assert not res.split_log.empty or pid["b"] in (pid["a"], pid["c"])
+
+
+def test_review_decisions_respected(people):
+    df = people.drop(columns=["person"])
+    base = link_table(df)
+    pid = dict(zip(base.clusters["record_id"], base.clusters["person_id"]))
+    same = base.clusters[base.clusters["cluster_size"] > 1].iloc[0]
+    mates = base.clusters[(base.clusters["person_id"] == same["person_id"])]["record_id"].tolist()
+    other = next(r for r in df["record_id"] if pid[r] != same["person_id"])
+    decisions = pd.DataFrame({"record_id_l": [mates[0], mates[0]], "record_id_r": [mates[1], other],
+                              "decision": ["cannot_link", "must_link"]})
+    res = link_table(df, decisions=decisions)
+    pid2 = dict(zip(res.clusters["record_id"], res.clusters["person_id"]))
+    assert pid2[mates[0]] != pid2[mates[1]]
+    assert pid2[mates[0]] == pid2[other]
+    # decided pairs do not come back to the review queue
+    q = res.review_queue
+    assert not ((q["record_id_l"] == mates[0]) & (q["record_id_r"] == mates[1])).any()
+
+
+def test_connected_components_vectorised():
+    lab = connected_components(6, np.array([5, 0, 2]), np.array([4, 1, 1]))
+    assert lab.tolist() == [0, 0, 0, 3, 4, 4]
