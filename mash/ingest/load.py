@@ -169,8 +169,11 @@ def ingest_file(con: duckdb.DuckDBPyConnection, cfg: PartnerConfig, path: Path, 
                         "rows_in = 0, notifications = 0, mentions = 0, reason = ? WHERE delivery_id = ?",
                         [f"replaced by a later delivery of '{file_name}' with different content "
                          f"({delivery_id})", old])
-        for t in ("notifications", "person_mentions", "rejects", "deliveries"):
-            con.execute(f"DELETE FROM {t} WHERE delivery_id = ?", [delivery_id])  # noqa: S608
+        # A delivery's rows exist only if its deliveries row does (one transaction), so a new
+        # delivery needs no delete; scanning the big tables for nothing is most of the cost.
+        if con.execute("SELECT count(*) FROM deliveries WHERE delivery_id = ?", [delivery_id]).fetchall()[0][0]:
+            for t in ("notifications", "person_mentions", "rejects", "deliveries"):
+                con.execute(f"DELETE FROM {t} WHERE delivery_id = ?", [delivery_id])  # noqa: S608
         _write(con, "notifications", notif)
         _write(con, "person_mentions", ment)
         _write(con, "rejects", rej)

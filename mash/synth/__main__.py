@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{frac:5.0%}] {stage}", file=sys.stderr)
 
     s = generate_world(a.out, a.notifications, a.seed, a.months, a.start, progress)
-    print(json.dumps({**s.to_json(), "seconds": s.seconds}, indent=2, sort_keys=True))
+    print(json.dumps({**s.to_json(), "seconds": s.seconds, "rss_mb": s.rss_mb}, indent=2, sort_keys=True))
     return 0
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mash.synth.dates import fmt_iso, month_index, ymd
+from mash.synth.dates import month_index, ymd
 from mash.synth.noise import NoiseRates
 
 EXT = {"police": "csv", "health": "jsonl", "schools": "xlsx", "csc": "csv", "asc": "csv", "housing": "csv",
@@ -78,7 +78,10 @@ def deliver(rng: np.random.Generator, rates: NoiseRates, partner: str, rows: pd.
     rows = rows.sort_values(["_period", "_reported", "_ref", "_dup", "_order", "_rowkey"], kind="stable")
     labels = {o: label(o) for o in np.unique(rows["_period"].to_numpy())}
     ext = EXT[partner]
-    rows["_file"] = [f"{partner}_{labels[o]}.{ext}" for o in rows["_period"].to_numpy()]
+    per_arr = rows["_period"].to_numpy()
+    uniq, inv = np.unique(per_arr, return_inverse=True)
+    names = np.array([f"{partner}_{labels[o]}.{ext}" for o in uniq], dtype=object)
+    rows["_file"] = pd.Series(names[inv], index=rows.index, dtype=object)
     rows["_row"] = rows.groupby("_period", sort=False).cumcount().to_numpy() + 1
     rows = rows.reset_index(drop=True)
 
@@ -94,11 +97,20 @@ def deliver(rng: np.random.Generator, rates: NoiseRates, partner: str, rows: pd.
         "nid": mm["nid"].to_numpy(), "dup": mm["_dup"].to_numpy(), "noise": mm["noise"].to_numpy(),
     })
 
-    # notification lineage (one row per delivered copy)
-    rows["_rowstr"] = rows["_row"].astype(str)
-    g = rows.sort_values(["_nid", "_dup", "_row"], kind="stable").groupby(["_nid", "_dup"], sort=True)
-    first = g.agg(file_name=("_file", "first"), rows=("_rowstr", ";".join)).reset_index()
-    rows = rows.drop(columns=["_rowstr"])
+    # notification lineage (one row per delivered copy); an occurrence's rows are contiguous in its file
+    o = rows.sort_values(["_nid", "_dup", "_row"], kind="stable")
+    key = o["_nid"].to_numpy() * 2 + o["_dup"].to_numpy()
+    head = np.r_[True, key[1:] != key[:-1]]
+    starts = np.flatnonzero(head)
+    counts = np.diff(np.r_[starts, len(o)])
+    first_row = o["_row"].to_numpy()[starts]
+    if counts.max(initial=1) == 1:
+        row_txt = first_row.astype(str).astype(object)
+    else:
+        row_txt = np.array([";".join(map(str, range(a, a + c))) for a, c in zip(first_row, counts)], dtype=object)
+    first = pd.DataFrame({"_nid": o["_nid"].to_numpy()[starts], "_dup": o["_dup"].to_numpy()[starts],
+                          "file_name": pd.Series(o["_file"].to_numpy()[starts], dtype=object),
+                          "rows": pd.Series(row_txt, dtype=object)})
     late_s = pd.Series(late, index=nt.index)
     first["late"] = late_s.reindex(first["_nid"].to_numpy()).to_numpy().astype(int)
     return rows, lineage, first

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from mash.synth.frames import filled
 from mash.synth.households import Population
 from mash.synth.partners import KINDS, PARTNER_SHARES, Kind
 
@@ -150,9 +151,9 @@ class Resolver:
             raise ValueError(f"unknown subject selector {subj!r}")
         if forced is not None:
             # a planted notification names its subject; it must still live there that day
-            present = L.groupby("q")["pid"].apply(set)
-            keep = [q for q in forced.index if q in present.index and forced[q] in present[q]]
-            subject = forced.loc[keep]
+            have = set((L["q"].to_numpy() * (1 << 32) + L["pid"].to_numpy()).tolist())
+            want = forced.index.to_numpy() * (1 << 32) + forced.to_numpy().astype(np.int64)
+            subject = forced[[w in have for w in want.tolist()]]
 
         q_ok = subject.index.to_numpy()
         if partner == "police":
@@ -230,7 +231,7 @@ def _member_labels(others: pd.DataFrame, app_mrole: np.ndarray) -> np.ndarray:
     sex = others["sex"].to_numpy()
     applicant_is_parent = np.isin(app_mrole, ["mother", "father", "partner"])
     child_label = np.where(applicant_is_parent, np.where(sex == "F", "Daughter", "Son"), "Child")
-    out = np.full(len(mrole), "Relative", dtype=object)
+    out = filled(len(mrole), "Relative")
     out[mrole == "child"] = child_label[mrole == "child"]
     out[np.isin(mrole, ["father", "partner"])] = "Partner"
     gp = mrole == "grandparent"

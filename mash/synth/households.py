@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from mash.synth.frames import filled, objectify, release_memory
 from mash.synth.people import sample_given, sample_origins, sample_surnames
 from mash.synth.names import SIMILAR_TWIN_NAMES
 
@@ -76,11 +77,12 @@ class WorldBuilder:
         birth_year = 1970 + (np.asarray(dob) // 365.25).astype(np.int64)
         if given is None:
             given = sample_given(self.rng, origin, sex, birth_year)
-        self._persons.append(pd.DataFrame({
-            "pid": pid, "given": given, "family": family,
-            "prev_family": prev_family if prev_family is not None else np.full(n, "", dtype=object),
-            "dob": np.asarray(dob, dtype=np.int64), "sex": sex, "origin": origin,
-            "suffix": np.full(n, "", dtype=object)}))
+        self._persons.append({
+            "pid": pid, "given": np.asarray(given, dtype=object), "family": np.asarray(family, dtype=object),
+            "prev_family": (np.asarray(prev_family, dtype=object) if prev_family is not None
+                            else filled(n, "")),
+            "dob": np.asarray(dob, dtype=np.int64), "sex": np.asarray(sex, dtype=object),
+            "origin": np.asarray(origin, dtype=object), "suffix": filled(n, "")})
         return pid
 
     def new_units(self, kind: str, n: int, weight: np.ndarray | float = 1.0, reserved: bool = False) -> np.ndarray:
@@ -89,13 +91,15 @@ class WorldBuilder:
         w = np.broadcast_to(np.asarray(weight, dtype=float), (n,))
         # A family's notifications cluster around a crisis; the centre is per unit.
         center = self.S + self.rng.integers(0, self.T, size=n)
-        self._units.append(pd.DataFrame({"unit": uid, "kind": kind, "weight": w, "center": center,
-                                         "reserved": reserved}))
+        self._units.append({"unit": uid, "kind": filled(n, kind), "weight": np.array(w, dtype=float),
+                            "center": center, "reserved": np.full(n, reserved)})
         return uid
 
     def add_spells(self, unit: np.ndarray, seq: np.ndarray, addr: np.ndarray, start: np.ndarray,
                    end: np.ndarray) -> None:
-        self._spells.append(pd.DataFrame({"unit": unit, "seq": seq, "addr": addr, "start": start, "end": end}))
+        n = len(unit)
+        self._spells.append({k: np.broadcast_to(np.asarray(v, dtype=np.int64), (n,)).copy() for k, v in
+                             (("unit", unit), ("seq", seq), ("addr", addr), ("start", start), ("end", end))})
 
     def single_spell(self, unit: np.ndarray, addr: np.ndarray, start: np.ndarray | None = None) -> None:
         n = len(unit)
@@ -107,15 +111,17 @@ class WorldBuilder:
                     mrole: str | np.ndarray) -> None:
         ok = pid >= 0
         n = int(ok.sum())
-        self._members.append(pd.DataFrame({
-            "pid": pid[ok], "unit": unit[ok], "join": np.asarray(join)[ok] if np.ndim(join) else np.full(n, join),
-            "leave": np.asarray(leave)[ok] if np.ndim(leave) else np.full(n, leave),
-            "mrole": np.asarray(mrole, dtype=object)[ok] if np.ndim(mrole) else mrole}))
+        self._members.append({
+            "pid": np.asarray(pid)[ok].astype(np.int64), "unit": np.asarray(unit)[ok].astype(np.int64),
+            "join": (np.asarray(join)[ok] if np.ndim(join) else np.full(n, join)).astype(np.int64),
+            "leave": (np.asarray(leave)[ok] if np.ndim(leave) else np.full(n, leave)).astype(np.int64),
+            "mrole": np.asarray(mrole, dtype=object)[ok] if np.ndim(mrole) else filled(n, mrole)})
 
     def add_rels(self, a: np.ndarray, b: np.ndarray, kind: str) -> None:
         ok = (a >= 0) & (b >= 0)
         if ok.any():
-            self._rels.append(pd.DataFrame({"person_a": a[ok], "person_b": b[ok], "type": kind}))
+            self._rels.append({"person_a": a[ok].astype(np.int64), "person_b": b[ok].astype(np.int64),
+                               "type": filled(int(ok.sum()), kind)})
 
     def update(self, pid: np.ndarray, column: str, values: object) -> None:
         """Overwrite a person attribute at :meth:`finish` (planted decoys rename and re-date people)."""
@@ -123,7 +129,12 @@ class WorldBuilder:
 
     def end_membership(self, pid: np.ndarray, unit: np.ndarray, day: np.ndarray) -> None:
         """Cut short a membership (a man leaving his flat to move in with a new partner)."""
-        self._ends.append(pd.DataFrame({"pid": pid, "unit": unit, "new_leave": day}))
+        self._ends.append(pd.DataFrame({"pid": np.asarray(pid, np.int64), "unit": np.asarray(unit, np.int64),
+                                        "new_leave": np.asarray(day, np.int64)}))
+
+    def person_columns(self) -> dict[str, np.ndarray]:
+        """All persons so far as one array per attribute (pid order)."""
+        return _cat(self._persons)
 
     def _dob_from_age(self, age_years: np.ndarray) -> np.ndarray:
         return (self.S - age_years * 365.25).astype(np.int64)
@@ -138,7 +149,7 @@ class WorldBuilder:
         """Create ``n`` families with children; every knob can be forced for planted patterns."""
         rng, S, T = self.rng, self.S, self.T
         types = np.array(["couple", "single_mum", "single_dad", "multigen", "kinship"], dtype=object)
-        ft = (np.full(n, ftype, dtype=object) if ftype else
+        ft = (filled(n, ftype) if ftype else
               types[rng.choice(5, size=n, p=[0.44, 0.38, 0.04, 0.09, 0.05])])
         if nkids is None:
             nk = rng.choice(np.arange(1, 7), size=n, p=[0.36, 0.32, 0.18, 0.08, 0.04, 0.02])
@@ -151,11 +162,14 @@ class WorldBuilder:
 
         # children's ages: oldest first, the rest spread below it
         a1 = rng.uniform(*kid_age_range, size=n)
-        ages = np.sort(rng.uniform(0.05, 1.0, size=(n, maxk)), axis=1)[:, ::-1] * a1[:, None]
-        ages[:, 0] = a1
-        present = np.arange(maxk)[None, :] < nk[:, None]
+        # siblings 1-4.5 years apart (twins 0); a child who would be "born" after today is dropped
+        gaps = rng.uniform(1.0, 4.5, size=(n, maxk))
         twins = (nk >= 2) & (rng.random(n) < twin_rate)
-        ages[twins, 1] = ages[twins, 0]
+        gaps[twins, 0] = 0.0
+        ages = a1[:, None] - np.c_[np.zeros(n), np.cumsum(gaps, axis=1)[:, :-1]]
+        present = (np.arange(maxk)[None, :] < nk[:, None]) & (ages > 0.05)
+        twins &= present[:, 1]
+        nk = present.sum(axis=1)
         born_in = (rng.random(n) < birth_rate)
         baby_slot = nk.copy()
         kid_dob = self._dob_from_age(ages)
@@ -188,7 +202,7 @@ class WorldBuilder:
             out = np.full(n, -1, dtype=np.int64)
             k = int(mask.sum())
             if k:
-                out[mask] = self.new_persons(np.full(k, sex, dtype=object), self._dob_from_age(age[mask]),
+                out[mask] = self.new_persons(filled(k, sex), self._dob_from_age(age[mask]),
                                              org[mask], fam[mask], prev_family=None if prev is None else prev[mask])
             return out
 
@@ -216,7 +230,20 @@ class WorldBuilder:
         ksex = np.where(rng.random(len(fi)) < 0.5, "F", "M").astype(object)
         if kid_sex:
             ksex[ki == 0] = kid_sex
-        kids[fi, ki] = self.new_persons(ksex, kid_dob[fi, ki], origin[fi], kid_surname[fi])
+        kgiven = np.full((n, maxk), None, dtype=object)
+        kyear = 1970 + (kid_dob[fi, ki] // 365.25).astype(np.int64)
+        kgiven[fi, ki] = sample_given(rng, origin[fi], ksex, kyear)
+        ksex_m = np.full((n, maxk), None, dtype=object)
+        ksex_m[fi, ki] = ksex
+        for j in range(1, maxk):  # no two siblings share a forename (redraw, a few tries)
+            for _ in range(4):
+                clash = present[:, j] & (kgiven[:, :j] == kgiven[:, j:j + 1]).any(axis=1)
+                if not clash.any():
+                    break
+                c = np.flatnonzero(clash)
+                kgiven[c, j] = sample_given(rng, origin[c], ksex_m[c, j],
+                                            1970 + (kid_dob[c, j] // 365.25).astype(np.int64))
+        kids[fi, ki] = self.new_persons(ksex, kid_dob[fi, ki], origin[fi], kid_surname[fi], given=kgiven[fi, ki])
         # Twins: one in four pairs get near-identical names (Jayden / Jaydon).
         tw = np.flatnonzero(twins)
         similar = tw[rng.random(len(tw)) < 0.25]
@@ -340,7 +367,7 @@ class WorldBuilder:
         Returns, per place, the resident pids.
         """
         rng, S = self.rng, self.S
-        addr = self.new_addresses(np.full(n_places, kind, dtype=object))
+        addr = self.new_addresses(filled(n_places, kind))
         places: list[np.ndarray] = []
         for p in range(n_places):
             starts, ends = [], []
@@ -369,26 +396,38 @@ class WorldBuilder:
 
     # -- finish -------------------------------------------------------------------------------------
     def finish(self) -> "Population":
-        persons = pd.concat(self._persons, ignore_index=True).set_index("pid", drop=False)
+        cols = self.person_columns()
         for pids, column, values in self._updates:
-            persons.loc[pids, column] = values
-        units = pd.concat(self._units, ignore_index=True).set_index("unit", drop=False)
-        spells = pd.concat(self._spells, ignore_index=True)
-        members = pd.concat(self._members, ignore_index=True)
+            cols[column][np.asarray(pids, dtype=np.int64)] = values
+        persons = _frame(cols)
+        persons.index = persons["pid"].to_numpy()
+        units = _frame(_cat(self._units))
+        units.index = units["unit"].to_numpy()
+        spells = _frame(_cat(self._spells))
+        members = _frame(_cat(self._members))
         if self._ends:
             ends = pd.concat(self._ends, ignore_index=True)
             m = members.merge(ends, on=["pid", "unit"], how="left")
             members["leave"] = np.where(m["new_leave"].notna(), m["new_leave"], members["leave"]).astype(np.int64)
-        rels = pd.concat(self._rels, ignore_index=True) if self._rels else pd.DataFrame(
-            columns=["person_a", "person_b", "type"])
+        rels = _frame(_cat(self._rels)) if self._rels else pd.DataFrame(columns=["person_a", "person_b", "type"])
         # person spells = membership interval intersected with the unit's address spells
         ps = members.merge(spells, on="unit")
         ps["from"] = np.maximum(ps["join"], ps["start"])
         ps["to"] = np.minimum(ps["leave"], ps["end"])
         ps = ps[ps["from"] < ps["to"]].sort_values(["pid", "from"], kind="stable").reset_index(drop=True)
         ps = ps[["pid", "unit", "seq", "addr", "from", "to", "mrole"]]
+        persons, units, members, rels, ps = (objectify(x) for x in (persons, units, members, rels, ps))
+        release_memory()
         return Population(persons=persons, units=units, spells=spells, members=members, rels=rels,
                           person_spells=ps, addr_kinds=np.concatenate(self._addr_kinds), start=self.S, end=self.E)
+
+
+def _cat(blocks: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    return {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
+
+
+def _frame(cols: dict[str, np.ndarray]) -> pd.DataFrame:
+    return pd.DataFrame({k: pd.Series(v, dtype=object) if v.dtype == object else v for k, v in cols.items()})
 
 
 _KEY = 1 << 24  # day offset span for (pid, day) search keys
@@ -411,6 +450,15 @@ class Population:
     def __post_init__(self) -> None:
         ps = self.person_spells
         self._keys = ps["pid"].to_numpy(np.int64) * _KEY + (ps["from"].to_numpy(np.int64) + (_KEY // 2))
+        # members grouped by unit (CSR layout) so "who lived here that day" is a gather, not a join
+        m = self.members.sort_values(["unit", "pid"], kind="stable")
+        self._m_pid = m["pid"].to_numpy(np.int64)
+        self._m_join = m["join"].to_numpy(np.int64)
+        self._m_leave = m["leave"].to_numpy(np.int64)
+        self._m_role = m["mrole"].to_numpy(object)
+        units = m["unit"].to_numpy(np.int64)
+        n_units = int(self.units["unit"].max()) + 1
+        self._m_start = np.searchsorted(units, np.arange(n_units + 1))
 
     def spell_at(self, pid: np.ndarray, day: np.ndarray) -> np.ndarray:
         """Row index into :attr:`person_spells` of each person's spell on each day (-1 if none)."""
@@ -434,7 +482,15 @@ class Population:
 
     def members_at(self, unit: np.ndarray, day: np.ndarray) -> pd.DataFrame:
         """Long table (q, pid, mrole) of who lived in each queried unit on each queried day."""
-        q = pd.DataFrame({"q": np.arange(len(unit)), "unit": unit, "day": day})
-        m = q.merge(self.members, on="unit")
-        m = m[(m["join"] <= m["day"]) & (m["day"] < m["leave"])]
-        return m[["q", "pid", "mrole", "day"]].sort_values(["q", "pid"], kind="stable").reset_index(drop=True)
+        unit = np.asarray(unit, np.int64)
+        day = np.asarray(day, np.int64)
+        lo, hi = self._m_start[unit], self._m_start[unit + 1]
+        cnt = hi - lo
+        q = np.repeat(np.arange(len(unit)), cnt)
+        first = np.repeat(lo - np.r_[0, np.cumsum(cnt)[:-1]], cnt)
+        idx = first + np.arange(int(cnt.sum()))
+        d = day[q]
+        ok = (self._m_join[idx] <= d) & (d < self._m_leave[idx])
+        idx, q, d = idx[ok], q[ok], d[ok]
+        return pd.DataFrame({"q": q, "pid": self._m_pid[idx], "mrole": pd.Series(self._m_role[idx], dtype=object),
+                             "day": d})

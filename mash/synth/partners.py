@@ -176,7 +176,7 @@ HOUSING_SEVERITY = {"Routine": "low", "Priority": "medium", "Emergency": "high"}
 HOUSING_SEV_CODE = {1: "Routine", 2: "Priority", 3: "Emergency", 4: "Emergency"}
 # member roles as written after " - " in the member list
 HOUSING_MEMBER_ROLES = {"Partner": "household_member", "Son": "household_member", "Daughter": "household_member",
-                        "Child": "household_member", "Mother": "parent_carer", "Father": "parent_carer",
+                        "Child": "household_member", "Mother": "household_member", "Father": "household_member",
                         "Grandmother": "household_member", "Grandfather": "household_member",
                         "Relative": "household_member", "Lodger": "other"}
 

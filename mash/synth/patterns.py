@@ -99,51 +99,81 @@ def apply_renames(wb: WorldBuilder, p: Plan, persons_given: dict[int, str] | Non
     Needs the drawn attributes, so it runs on the builder's person blocks before :meth:`finish`.
     """
     rng = wb.rng
-    people = pd.concat(wb._persons, ignore_index=True).set_index("pid")
+    people = wb.person_columns()  # pid == position
     a, b = p.same_name_pairs[:, 0], p.same_name_pairs[:, 1]
-    wb.update(b, "given", people.loc[a, "given"].to_numpy())
-    wb.update(b, "family", people.loc[a, "family"].to_numpy())
-    wb.update(b, "sex", people.loc[a, "sex"].to_numpy())
-    wb.update(b, "dob", people.loc[a, "dob"].to_numpy() + rng.integers(1, 11, size=len(a)))
+    wb.update(b, "given", people["given"][a])
+    wb.update(b, "family", people["family"][a])
+    wb.update(b, "sex", people["sex"][a])
+    wb.update(b, "dob", people["dob"][a] + rng.integers(1, 11, size=len(a)))
     fs = p.fams["fs"]
     son, dad = fs.kids[:, 0], fs.father
-    wb.update(son, "given", people.loc[dad, "given"].to_numpy())
-    wb.update(son, "family", people.loc[dad, "family"].to_numpy())
-    wb.update(dad, "dob", people.loc[son, "dob"].to_numpy() - (rng.uniform(25, 30, size=len(son)) * 365.25).astype(int))
+    wb.update(son, "given", people["given"][dad])
+    wb.update(son, "family", people["family"][dad])
+    wb.update(dad, "dob", people["dob"][son] - (rng.uniform(25, 30, size=len(son)) * 365.25).astype(int))
     wb.update(dad, "suffix", "Sr")
     wb.update(son, "suffix", "Jr")
     # half of the planted HMOs have two unrelated tenants with the same surname
     for place in p.hmo[::2]:
         if len(place) >= 2:
-            wb.update(place[1:2], "family", people.loc[place[:1], "family"].to_numpy())
+            wb.update(place[1:2], "family", people["family"][place[:1]])
 
 
 class Planter:
-    """Collects planted notifications; ``add`` returns global ids (-1 where a request did not resolve)."""
+    """Queues planted requests and resolves them in one batch per notification kind.
+
+    ``add`` returns tickets; after :meth:`flush`, ``ticket_nid[t]`` is the planted
+    notification's block-local id, or -1 where the request did not resolve.
+    """
 
     def __init__(self, res: Resolver):
         self.res = res
+        self._queue: list[dict] = []
         self.notifs: list[pd.DataFrame] = []
         self.ments: list[pd.DataFrame] = []
-        self.base = 0
+        self.ticket_nid = np.zeros(0, dtype=np.int64)
 
-    def add(self, partner: str, code: str, units: np.ndarray, days: np.ndarray, subject: np.ndarray,
-            sev: np.ndarray | int, **preset: np.ndarray | object) -> np.ndarray:
-        units, days, subject = map(np.asarray, (units, days, subject))
-        kind = KIND_BY_CODE[partner][code]
-        nt, mt = generate(self.res, partner, kind, units, days, subject)
-        ids = np.full(len(units), -1, dtype=np.int64)
-        q = nt["q"].to_numpy()
-        ids[q] = self.base + np.arange(len(nt))
-        nt["sev"] = np.broadcast_to(np.asarray(sev), (len(units),))[q]
-        for col, v in preset.items():
-            nt[col] = np.broadcast_to(np.asarray(v, dtype=object), (len(units),))[q]
-        nt["q"] = ids[q]
-        mt = mt.assign(q=ids[mt["q"].to_numpy()])
-        self.base += len(nt)
-        self.notifs.append(nt)
-        self.ments.append(mt)
-        return ids
+    def add(self, partner: str, code: str, units, days, subject, sev, **preset) -> np.ndarray:
+        units, days, subject = (np.atleast_1d(np.asarray(x)) for x in (units, days, subject))
+        sev = np.broadcast_to(np.asarray(sev), units.shape)
+        start = len(self._queue)
+        for i in range(len(units)):
+            row = {"partner": partner, "code": code, "unit": int(units[i]), "day": int(days[i]),
+                   "subject": int(subject[i]), "sev": int(sev[i])}
+            for col, v in preset.items():
+                v = np.asarray(v, dtype=object)
+                row[col] = v[i] if v.ndim else v.item()
+            self._queue.append(row)
+        return np.arange(start, len(self._queue))
+
+    def flush(self) -> None:
+        q = pd.DataFrame(self._queue)
+        self.ticket_nid = np.full(len(q), -1, dtype=np.int64)
+        if q.empty:
+            return
+        preset_cols = [c for c in q.columns if c not in ("partner", "code", "unit", "day", "subject", "sev")]
+        base = 0
+        for (partner, code), g in q.groupby(["partner", "code"], sort=True):
+            kind = KIND_BY_CODE[partner][code]
+            units, days, subj = (g[c].to_numpy(np.int64) for c in ("unit", "day", "subject"))
+            nt, mt = generate(self.res, partner, kind, units, days, subj)
+            r = nt["q"].to_numpy()
+            nt["sev"] = g["sev"].to_numpy()[r]
+            for col in preset_cols:
+                vals = g[col].to_numpy(dtype=object)[r]
+                if col == "attendance":
+                    nt[col] = pd.to_numeric(pd.Series(vals), errors="coerce").to_numpy()
+                else:
+                    nt[col] = [None if (v is None or (isinstance(v, float) and np.isnan(v))) else v for v in vals]
+            local = np.full(len(g), -1, dtype=np.int64)
+            local[r] = base + np.arange(len(nt))
+            self.ticket_nid[g.index.to_numpy()] = local
+            nt["q"] = local[r]
+            self.notifs.append(nt)
+            self.ments.append(mt.assign(q=local[mt["q"].to_numpy()]))
+            base += len(nt)
+
+    def ids(self, tickets) -> list[int]:
+        return [int(self.ticket_nid[t]) for t in tickets if self.ticket_nid[t] >= 0]
 
 
 @dataclass
@@ -167,7 +197,12 @@ def _low(pl: Planter, rng: np.random.Generator, unit: int, child: int, day: int,
     pre = dict(pre)
     if "attendance" in pre:
         pre["attendance"] = round(float(rng.uniform(86, 90)), 1)
-    return int(pl.add(partner, code, [unit], [day], [child], 1, **pre)[0])
+    return int(pl.add(partner, code, [unit], [day], [child], 1, **pre)[0])  # a ticket
+
+
+def _between(rng: np.random.Generator, lo: int, hi: int, size: int | None = None):
+    """Uniform integers in [lo, hi), degrading to ``lo`` when a short world leaves no room."""
+    return rng.integers(lo, max(lo + 1, hi), size=size)
 
 
 def _pick_low_sources(rng: np.random.Generator, k: int) -> list[int]:
@@ -188,10 +223,10 @@ def plant(res: Resolver, p: Plan, rng: np.random.Generator) -> tuple[Planter, li
     f = p.fams["llr"]
     for i in range(len(f.unit)):
         child, k = int(f.kids[i, 0]), int(rng.integers(3, 6))
-        w0 = int(rng.integers(S + 5, E - 95))
+        w0 = int(_between(rng, S + 5, E - 95))
         days = np.sort(w0 + rng.choice(89, size=k, replace=False))
         nids = [_low(pl, rng, int(f.unit[i]), child, int(d), c) for d, c in zip(days, _pick_low_sources(rng, k))]
-        inst.append(Instance("low_level_repeat", "person", child, [child], [x for x in nids if x >= 0]))
+        inst.append(Instance("low_level_repeat", "person", child, [child], nids))
 
     f = p.fams["ss"]
     for i in range(len(f.unit)):
@@ -199,26 +234,27 @@ def plant(res: Resolver, p: Plan, rng: np.random.Generator) -> tuple[Planter, li
         n_kids = min(len(kids), int(rng.integers(2, 5)))
         chosen = kids[:n_kids]
         k = int(rng.integers(3, min(6, 2 * n_kids) + 1))
-        w0 = int(rng.integers(S + 5, E - 95))
+        w0 = int(_between(rng, S + 5, E - 95))
         days = np.sort(w0 + rng.choice(89, size=k, replace=False))
         nids = [_low(pl, rng, int(f.unit[i]), chosen[j % n_kids], int(d), c)
                 for j, (d, c) in enumerate(zip(days, _pick_low_sources(rng, k)))]
-        inst.append(Instance("sibling_spread", "household", int(f.unit[i]), chosen, [x for x in nids if x >= 0]))
+        inst.append(Instance("sibling_spread", "household", int(f.unit[i]), chosen, nids))
 
     f = p.fams["esc"]
     for i in range(len(f.unit)):
         u, mum, kid = int(f.unit[i]), int(f.mother[i]), int(f.kids[i, 0])
-        t0 = int(rng.integers(S + 5, E - 200))
+        t0 = int(_between(rng, S + 5, E - 200))
+        stretch = min(1.0, max(0.05, (E - S - 20) / 185))  # short worlds squeeze the escalation
         plan_ = [("police", "DOM", 0, mum, 1, {}), ("schools", "Attendance", 25, kid, 1, {"attendance": 88.4}),
                  ("csc", "3B", 45, kid, 1, {"rag": "G", "decision": "NFA", "consent": "Y"}),
                  ("police", "DOM", 80, mum, 2, {}), ("schools", "Attendance", 100, kid, 2, {"attendance": 77.9}),
                  ("csc", "3B", 120, kid, 2, {"rag": "A", "decision": "Early Help", "consent": "Y"}),
                  ("police", "DOMV", 150, mum, 3, {}), ("schools", "Attendance", 165, kid, 3, {"attendance": 58.2}),
                  ("csc", "3B", 175, kid, 3, {"rag": "R", "decision": "Strategy", "consent": "Override"})]
-        nids = [int(pl.add(pa, code, [u], [t0 + dt + int(rng.integers(0, 8))], [subj], sev, **pre)[0])
+        nids = [int(pl.add(pa, code, [u], [t0 + int(dt * stretch) + int(rng.integers(0, 8 * stretch + 1))], [subj], sev, **pre)[0])
                 for pa, code, dt, subj, sev, pre in plan_]
         members = [int(x) for x in [mum, f.father[i], *f.kids[i]] if x >= 0]
-        inst.append(Instance("escalation", "household", u, members, [x for x in nids if x >= 0]))
+        inst.append(Instance("escalation", "household", u, members, nids))
 
     a, b, move_in = p.fams["da_a"], p.fams["da_b"], p.da_move_day
     for i in range(len(a.unit)):
@@ -226,16 +262,16 @@ def plant(res: Resolver, p: Plan, rng: np.random.Generator) -> tuple[Planter, li
         if a.father_unit[i] < 0:
             continue
         n_a, n_b = int(rng.integers(1, 3)), int(rng.integers(1, 3))
-        days_a = rng.integers(S + 3, max(S + 4, int(a.sep_day[i]) - 1), size=n_a)
-        days_b = rng.integers(int(move_in[i]) + 5, E - 2, size=n_b)
+        days_a = _between(rng, S + 3, int(a.sep_day[i]) - 1, n_a)
+        days_b = _between(rng, int(move_in[i]) + 5, E - 2, n_b)
         sev_a = rng.integers(1, 4, size=n_a)
         sev_b = rng.integers(1, 4, size=n_b)
         ids_a = pl.add("police", "DOM", np.full(n_a, a.unit[i]), days_a, np.full(n_a, a.mother[i]), sev_a)
         ids_b = pl.add("police", "DOM", np.full(n_b, b.unit[i]), days_b, np.full(n_b, b.mother[i]), sev_b)
-        nids = [int(x) for x in np.r_[ids_a, ids_b] if x >= 0]
+        nids = [int(x) for x in np.r_[ids_a, ids_b]]
         inst.append(Instance("da_suspect_multi_household", "person", man, [man], nids))
         # probation knows him too, as a DA perpetrator
-        pl.add("probation", "DA", [b.unit[i]], [int(rng.integers(int(move_in[i]) + 5, E - 1))], [man], 3)
+        pl.add("probation", "DA", [b.unit[i]], [int(_between(rng, int(move_in[i]) + 5, E - 1))], [man], 3)
 
     f = p.fams["fm"]
     opts = [("schools", "Neglect"), ("health", "NEG"), ("csc", "N"), ("schools", "Behaviour"), ("health", "WNB")]
@@ -249,22 +285,22 @@ def plant(res: Resolver, p: Plan, rng: np.random.Generator) -> tuple[Planter, li
             if hi - lo < 3:
                 continue
             partner, code = opts[int(rng.integers(0, len(opts)))]
-            nids.append(int(pl.add(partner, code, [u], [int(rng.integers(lo, hi - 1))], [kid],
+            nids.append(int(pl.add(partner, code, [u], [int(_between(rng, lo, hi - 1))], [kid],
                                    int(rng.integers(1, 3)))[0]))
         members = [int(x) for x in [f.mother[i], f.father[i], *f.kids[i]] if x >= 0]
-        inst.append(Instance("family_moves", "household", u, members, [x for x in nids if x >= 0]))
+        inst.append(Instance("family_moves", "household", u, members, nids))
 
     # -- decoys: each one's people are named in delivered records ------------------------------------
     f = p.fams["tw"]
     for i in range(len(f.unit)):
         u, t1, t2 = int(f.unit[i]), int(f.kids[i, 0]), int(f.kids[i, 1])
-        d = int(rng.integers(S + 5, E - 40))
+        d = int(_between(rng, S + 5, E - 40))
         pl.add("police", "CWEL", [u], [d], [f.mother[i] if f.mother[i] >= 0 else f.father[i]], 1)
         pl.add("schools", "Behaviour", [u, u], [d + 7, d + 20], [t1, t2], 1)
         decoys.append({"decoy_type": "twins", "person_ids": [t1, t2]})
     sn = p.same_name_pairs
     for i in range(len(sn)):
-        d = int(rng.integers(S + 5, E - 60))
+        d = int(_between(rng, S + 5, E - 60))
         for fam, pid, dd in ((p.fams["sn1"], sn[i, 0], d), (p.fams["sn2"], sn[i, 1], d + int(rng.integers(5, 50)))):
             pl.add("schools", "Emotional wellbeing", [fam.unit[i]], [dd], [pid], 1)
             pl.add("health", "WNB", [fam.unit[i]], [dd + 9], [pid], 1)
@@ -272,20 +308,26 @@ def plant(res: Resolver, p: Plan, rng: np.random.Generator) -> tuple[Planter, li
     f = p.fams["fs"]
     for i in range(len(f.unit)):
         u, dad, son = int(f.unit[i]), int(f.father[i]), int(f.kids[i, 0])
-        d = int(rng.integers(S + 5, E - 60))
+        d = int(_between(rng, S + 5, E - 60))
         pl.add("police", "DOM", [u], [d], [f.mother[i]], 2)
         pl.add("police", "YOFF", [u], [d + 30], [son], 1)
         pl.add("probation", "VIOL", [u], [d + 12], [dad], 2)
         decoys.append({"decoy_type": "father_son_same_name", "person_ids": [dad, son]})
+    unit_of = np.full(len(res.pop.persons), -1, dtype=np.int64)
+    mem = res.pop.members
+    unit_of[mem["pid"].to_numpy()] = mem["unit"].to_numpy()  # residents belong to one unit each
     for place in p.hmo:
         if len(place) < 2:
             continue
-        units = res.pop.members.set_index("pid").loc[place[:2], "unit"].to_numpy()
-        d = int(rng.integers(S + 5, E - 30))
+        units = unit_of[place[:2]]
+        d = int(_between(rng, S + 5, E - 30))
         pl.add("police", "ASBA", units[:1], [d], place[:1], 1)
         pl.add("asc", "Modern Slavery", units[1:2], [d + 10], place[1:2], 2)
         pl.add("housing", "HOMELESS-S", units[:1], [d + 20], place[:1], 1)
         decoys.append({"decoy_type": "unrelated_adults_same_address", "person_ids": [int(x) for x in place[:2]]})
+    pl.flush()
+    for it in inst:
+        it.nids = pl.ids(it.nids)
     return pl, inst, decoys
 
 
@@ -304,7 +346,8 @@ def top_up_re_referrals(res: Resolver, notifs: pd.DataFrame, ments: pd.DataFrame
     gap = ref.groupby("subject")["day"].diff()
     already = set(ref.loc[gap <= 365, "subject"])
     children = ref.drop_duplicates("subject")
-    need = int(round(RE_REFERRAL_RATE * len(children))) - len(already)
+    # ~15% of requests do not resolve (the child has moved out of reach that day): ask for more
+    need = int(round(RE_REFERRAL_RATE * len(children) * 1.15)) - len(already)
     cand = children[~children["subject"].isin(already)]
     if need <= 0 or cand.empty:
         return pl
@@ -326,4 +369,5 @@ def top_up_re_referrals(res: Resolver, notifs: pd.DataFrame, ments: pd.DataFrame
         if m.any():
             pl.add("csc", str(code), units[m], d2[m], take["subject"].to_numpy()[m], sev[m],
                    decision=dec[m], rag=rag[m])
+    pl.flush()
     return pl

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from mash.synth.frames import filled
 from mash.synth import ids
 from mash.synth.names import ADULT_F, ADULT_M, CHILD_F, CHILD_M, ORIGIN_SHARES, ORIGINS, SURNAMES, zipf_weights
 
@@ -61,14 +62,14 @@ def assign_identifiers(rng: np.random.Generator, persons: pd.DataFrame, start_da
     """
     n = len(persons)
     dob = persons["dob"].to_numpy()
-    nhs = np.full(n, "", dtype=object)
+    nhs = filled(n, "")
     has_nhs = rng.random(n) < 0.975  # recent arrivals and unregistered people have none yet
     nhs[has_nhs] = ids.mint_nhs(rng, int(has_nhs.sum()))
 
     age_start = (start_day - dob) / 365.25
     age_end = (end_day - dob) / 365.25
     pupil = (age_end >= 4) & (age_start < 18)
-    upn = np.full(n, "", dtype=object)
+    upn = filled(n, "")
     k = int(pupil.sum())
     if k:
         other_la = np.array([802, 803, 330, 886, 936, 213])
@@ -79,19 +80,19 @@ def assign_identifiers(rng: np.random.Generator, persons: pd.DataFrame, start_da
         entry_year = birth_year + 4 + (rng.random(k) < 0.3)
         upn[pupil] = ids.mint_upn(rng, la, estab, entry_year, rng.random(k) < 0.01)
 
-    pnc = np.full(n, "", dtype=object)
+    pnc = filled(n, "")
     kp = int(pnc_wanted.sum())
     if kp:
         birth_year = 1970 + (dob[pnc_wanted] // 365.25).astype(np.int64)
         first_arrest = np.minimum(birth_year + 14 + rng.integers(0, 20, size=kp), 2024)
         pnc[pnc_wanted] = ids.mint_pnc(rng, first_arrest)
 
-    ni = np.full(n, "", dtype=object)
+    ni = filled(n, "")
     adult = age_end >= 16.5
     has_ni = adult & (rng.random(n) < 0.88)
     ni[has_ni] = ids.mint_ni(rng, int(has_ni.sum()))
 
-    la_id = np.full(n, "", dtype=object)
+    la_id = filled(n, "")
     kl = int(la_wanted.sum())
     if kl:
         la_id[la_wanted] = ids.mint_la_ids(rng, kl)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from mash.synth.frames import filled
 from mash.synth import partners as P
 from mash.synth.dates import fmt_iso, fmt_uk, ymd
 from mash.synth.households import Population
@@ -31,11 +32,9 @@ def recorded_mentions(rng: np.random.Generator, rates: NoiseRates, pop: Populati
                       ments: pd.DataFrame, notifs: pd.DataFrame) -> pd.DataFrame:
     """One row per mention with true ids and noisy recorded names, DOB, address and identifiers."""
     persons = pop.persons
-    nid_day = pd.Series(notifs["day"].to_numpy(), index=notifs["nid"].to_numpy())
-    nid_partner = pd.Series(notifs["partner"].to_numpy(), index=notifs["nid"].to_numpy())
     m = ments.copy()
-    m["day"] = nid_day.reindex(m["nid"].to_numpy()).to_numpy()
-    m["partner"] = nid_partner.reindex(m["nid"].to_numpy()).to_numpy()
+    m["day"] = notifs["day"].to_numpy()[m["nid"].to_numpy()]  # nid == row position
+    m["partner"] = pd.Series(notifs["partner"].to_numpy()[m["nid"].to_numpy()], index=m.index, dtype=object)
     pid = m["pid"].to_numpy()
     day = m["day"].to_numpy()
     g = persons["given"].to_numpy()[pid]
@@ -72,14 +71,15 @@ def recorded_mentions(rng: np.random.Generator, rates: NoiseRates, pop: Populati
     tags.update(t)
     used_addr = np.where(tags["stale_address"], prev_addr, addr)
     m["addr"] = addr
-    m["given_r"], m["family_r"], m["dob_r"], m["sex"] = rg, rf, rdob, sex
-    m["line_r"], m["pc_r"] = r_line, r_pc
-    m["locality"] = np.where(used_addr >= 0, loc[np.maximum(used_addr, 0)], "")
+    ob = lambda a: pd.Series(np.asarray(a, dtype=object), index=m.index, dtype=object)  # noqa: E731
+    m["given_r"], m["family_r"], m["dob_r"], m["sex"] = ob(rg), ob(rf), rdob, ob(sex)
+    m["line_r"], m["pc_r"] = ob(r_line), ob(r_pc)
+    m["locality"] = ob(np.where(used_addr >= 0, loc[np.maximum(used_addr, 0)], ""))
 
     part = m["partner"].to_numpy()
     for idcol in ("nhs_number", "upn", "pnc", "ni_number", "la_id"):
         true = persons[idcol].to_numpy()[pid].astype(object)
-        rec = np.full(len(m), "", dtype=object)
+        rec = filled(len(m), "")
         miss = np.zeros(len(m), dtype=bool)
         typo = np.zeros(len(m), dtype=bool)
         for (p, col), cov in ID_COVERAGE.items():
@@ -91,16 +91,32 @@ def recorded_mentions(rng: np.random.Generator, rates: NoiseRates, pop: Populati
                 rec[sel] = r
                 miss[sel] |= t["id_missing"]
                 typo[sel] |= t["id_typo"]
-        m[idcol + "_r"] = rec
+        m[idcol + "_r"] = ob(rec)
         tags[f"{idcol}_missing"] = miss
         tags[f"{idcol}_typo"] = typo
     names = list(tags)
     tag_str = pd.Series("", index=m.index, dtype=object)
     for k in names:
         tag_str = tag_str.where(~tags[k], tag_str + (k + ";"))
-    m["noise"] = tag_str.str.rstrip(";").to_numpy()
+    m["noise"] = ob(tag_str.str.rstrip(";").to_numpy())
     m.attrs["noise_counts"] = {k: int(v.sum()) for k, v in tags.items()}
     return m
+
+
+def obj_frame(cols: dict) -> pd.DataFrame:
+    """DataFrame keeping object-dtype text as object (pandas 3 would convert it to Arrow strings and back)."""
+    n = next(len(v) for v in cols.values() if isinstance(v, (np.ndarray, list, pd.Series)))
+    out = {}
+    for k, v in cols.items():
+        if isinstance(v, np.ndarray) and v.dtype == object:
+            out[k] = pd.Series(v, dtype=object)
+        elif isinstance(v, np.ndarray) and v.dtype.kind in "US":
+            out[k] = pd.Series(v.astype(object), dtype=object)
+        elif np.ndim(v) == 0:
+            out[k] = pd.Series(np.full(n, v))
+        else:
+            out[k] = pd.Series(v)
+    return pd.DataFrame(out)
 
 
 def _uk(days: np.ndarray) -> np.ndarray:
@@ -149,9 +165,19 @@ def _sev_code(partner: str, sev: np.ndarray) -> np.ndarray:
     return np.array([table[int(s)] for s in sev], dtype=object)
 
 
+_NOTIF_COLS = ["nid", "code", "concern", "sev", "ref", "reported", "decision", "rag", "consent", "attendance",
+               "service", "children_at_address"]
+
+
 def _join(notifs: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
-    cols = [c for c in notifs.columns if c not in ("pid",)]
-    return m.merge(notifs[cols], on="nid", how="left", suffixes=("", "_n"))
+    """Mentions with the notification fields a renderer needs (positional: nid == row of ``notifs``)."""
+    out = m.copy(deep=False)
+    nid = out["nid"].to_numpy()
+    for c in _NOTIF_COLS[1:]:
+        if c in notifs:
+            v = notifs[c].to_numpy()[nid]
+            out[c] = pd.Series(v, index=out.index, dtype=object) if v.dtype == object else v
+    return out
 
 
 def render_police(rng, notifs, m) -> pd.DataFrame:
@@ -160,7 +186,7 @@ def render_police(rng, notifs, m) -> pd.DataFrame:
     sev = x["sev"].to_numpy()
     da = x["concern"].to_numpy() == "domestic_abuse"
     adult = x["age"].to_numpy() >= 18
-    return pd.DataFrame({
+    return obj_frame({
         "OccurrenceRef": x["ref"].to_numpy(),
         "OccurrenceDate": _uk(x["day"].to_numpy()),
         "ReportedDate": _uk(x["reported"].to_numpy()),
@@ -191,7 +217,7 @@ def render_health(rng, notifs, m):
     nhs = x["nhs_number_r"].to_numpy()
     spaced = rng.random(n) < 0.2
     nhs = np.where(spaced & (nhs != ""), [f"{v[:3]} {v[3:6]} {v[6:]}" if v else v for v in nhs], nhs)
-    rows = pd.DataFrame({
+    rows = obj_frame({
         "referral_id": x["ref"].to_numpy(),
         "referral_date": _iso(x["day"].to_numpy()),
         "service": x["service"].to_numpy(),
@@ -233,7 +259,7 @@ def render_schools(rng, notifs, m, pop):
     stem = stems[(x["pid"].to_numpy() * 7919) % len(stems)]
     school = np.where(secondary, stem + " Academy", stem + " Primary School")
     att = x["attendance"].to_numpy(dtype=float)
-    rows = pd.DataFrame({
+    rows = obj_frame({
         "ReferralID": x["ref"].to_numpy(),
         "DateOfConcern": _uk(x["day"].to_numpy()),
         "UPN": x["upn_r"].to_numpy(),
@@ -273,7 +299,7 @@ def render_csc(rng, notifs, m):
     dec_dt = np.array([f"{d}T{h:02d}:{mi:02d}:00" for d, h, mi in zip(fmt_iso(dec_day), mm // 60, mm % 60)],
                       dtype=object)
     override = x["consent"].to_numpy() == "Override"
-    rows = pd.DataFrame({
+    rows = obj_frame({
         "ContactID": x["ref"].to_numpy(),
         "ContactDate": _iso(x["day"].to_numpy()),
         "ChildForename": x["given_r"].to_numpy(),
@@ -300,7 +326,7 @@ def render_csc(rng, notifs, m):
 def render_asc(rng, notifs, m):
     x = _one_per_nid(notifs, m)
     n = len(x)
-    rows = pd.DataFrame({
+    rows = obj_frame({
         "ConcernRef": x["ref"].to_numpy(),
         "DateReceived": _uk(x["day"].to_numpy()),
         "FirstName": x["given_r"].to_numpy(),
@@ -333,7 +359,7 @@ def render_housing(rng, notifs, m):
     item = (mem["given_r"].to_numpy() + " " + _upper(mem["family_r"].to_numpy()) + " (" + dob_txt + ")"
             + np.where(role_shown & (mem["role"].to_numpy() != ""), " - " + mem["role"].to_numpy(), ""))
     cell = pd.Series(item, index=mem["nid"].to_numpy()).groupby(level=0).agg("; ".join)
-    rows = pd.DataFrame({
+    rows = obj_frame({
         "CaseRef": x["ref"].to_numpy(),
         "NotificationDate": _uk(x["day"].to_numpy()),
         "NotificationType": x["code"].to_numpy(),
@@ -355,7 +381,7 @@ def render_probation(rng, notifs, m, crn: np.ndarray):
     n = len(x)
     kids = x["children_at_address"].fillna("Unknown").to_numpy()
     kids = np.where(rng.random(n) < 0.15, "Unknown", kids)
-    rows = pd.DataFrame({
+    rows = obj_frame({
         "NotificationRef": x["ref"].to_numpy(),
         "NotificationDate": _uk(x["day"].to_numpy()),
         "CRN": crn[x["pid"].to_numpy()],
@@ -408,7 +434,7 @@ def render_online(rng, notifs, m):
     street_only = np.array([" ".join(s.split(" ")[1:]) if s and s[0].isdigit() else s for s in line], dtype=object)
     ra = rng.random(n)
     address = np.where(ra < 0.35, line, np.where(ra < 0.5, street_only, ""))
-    rows = pd.DataFrame({
+    rows = obj_frame({
         "submission_id": x["ref"].to_numpy(),
         "submitted_at": submitted,
         "child_name": _public_name(rng, x["given_r"].to_numpy(), x["family_r"].to_numpy(), x["age"].to_numpy()),

@@ -14,12 +14,14 @@ THRESHOLD_DECISIONS = {"Early Help", "Referral", "Strategy"}
 REFERRAL = {"Referral", "Strategy"}
 
 
-def pid_str(p: np.ndarray) -> np.ndarray:
-    return np.array([f"P{x:07d}" for x in np.asarray(p)], dtype=object)
+def code(prefix: str, values, width: int) -> np.ndarray:
+    """Vectorised ``f"{prefix}{v:0{width}d}"``: ``code("P", [3], 7)[0] == "P0000003"``."""
+    arr = np.asarray(values, dtype=np.int64).tolist()
+    return np.array([f"{prefix}{v:0{width}d}" for v in arr], dtype=object)
 
 
-def unit_str(u: np.ndarray) -> np.ndarray:
-    return np.array([f"H{x:07d}" for x in np.asarray(u)], dtype=object)
+def pid_str(p) -> np.ndarray:
+    return code("P", p, 7)
 
 
 def low_level_repeats(notifs: pd.DataFrame, ments: pd.DataFrame, is_child_pid: np.ndarray) -> pd.DataFrame:
@@ -58,17 +60,21 @@ def low_level_repeats(notifs: pd.DataFrame, ments: pd.DataFrame, is_child_pid: n
                          "nids": [list(nid[i:end[i] + 1]) for i in first.to_numpy()]})
 
 
-def re_referrals(notifs: pd.DataFrame) -> pd.DataFrame:
-    """Children referred to CSC again within 365 days of a previous referral (first such pair)."""
+def re_referrals(notifs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Children referred to CSC again within 365 days of a previous referral (first such pair each),
+    and how many children were referred at all."""
     c = notifs[(notifs["partner"] == "csc") & notifs["decision"].isin(REFERRAL)]
-    c = c.sort_values(["subject", "day", "nid"], kind="stable")
-    prev_day = c.groupby("subject")["day"].shift()
-    prev_nid = c.groupby("subject")["nid"].shift()
-    hit = c[(c["day"] - prev_day) <= 365].assign(prev=prev_nid)
-    hit = hit.drop_duplicates("subject")
-    return pd.DataFrame({"pid": hit["subject"].to_numpy(),
-                         "nids": [[int(a), int(b)] for a, b in zip(hit["prev"], hit["nid"])]}), \
-        int(c["subject"].nunique())
+    subj = c["subject"].to_numpy(np.int64)
+    day = c["day"].to_numpy(np.int64)
+    nid = c["nid"].to_numpy(np.int64)
+    o = np.lexsort((nid, day, subj))
+    subj, day, nid = subj[o], day[o], nid[o]
+    same = np.r_[False, subj[1:] == subj[:-1]]
+    gap = np.r_[0, day[1:] - day[:-1]]
+    hit = np.flatnonzero(same & (gap <= 365))
+    first = hit[np.r_[True, subj[hit][1:] != subj[hit][:-1]]] if len(hit) else hit
+    out = pd.DataFrame({"pid": subj[first], "nids": [[int(nid[i - 1]), int(nid[i])] for i in first]})
+    return out, int(len(np.unique(subj)))
 
 
 def family_moves(notifs: pd.DataFrame, ments: pd.DataFrame, unit_kind: np.ndarray, addr_of_mention: np.ndarray,
@@ -98,13 +104,28 @@ def da_suspects(notifs: pd.DataFrame, ments: pd.DataFrame, addr_of_mention: np.n
     return y.groupby("pid")["nid"].apply(list).reset_index().rename(columns={"nid": "nids"})
 
 
-def same_name_close_dob(persons: pd.DataFrame, mentioned: np.ndarray, family_of: np.ndarray) -> list[tuple[int, int]]:
+def same_name_close_dob(persons: pd.DataFrame, mentioned: np.ndarray, family_of: np.ndarray,
+                        max_ahead: int = 8) -> list[tuple[int, int]]:
     """Pairs of different mentioned children with the same forename+surname, DOB 1-14 days apart,
-    in different families."""
+    in different families.
+
+    Sort-and-scan (each child compared with the next few namesakes by DOB), so common names do not
+    explode into all pairs at a million notifications.
+    """
     p = persons.loc[mentioned]
-    p = p[p["is_child"]]
-    p = p.assign(fam=family_of[p["pid"].to_numpy()])
-    j = p[["pid", "given", "family", "dob", "fam"]].merge(p[["pid", "given", "family", "dob", "fam"]],
-                                                        on=["given", "family"], suffixes=("_a", "_b"))
-    j = j[(j["pid_a"] < j["pid_b"]) & ((j["dob_a"] - j["dob_b"]).abs().between(1, 14)) & (j["fam_a"] != j["fam_b"])]
-    return list(zip(j["pid_a"].tolist(), j["pid_b"].tolist()))
+    p = p[p["is_child"].to_numpy()]
+    name = (p["given"].astype(str) + "\x1f" + p["family"].astype(str)).to_numpy()
+    codes = pd.factorize(name)[0]
+    order = np.lexsort((p["dob"].to_numpy(), codes))
+    c = codes[order]
+    dob = p["dob"].to_numpy()[order]
+    pid = p["pid"].to_numpy()[order]
+    fam = family_of[pid]
+    out: list[tuple[int, int]] = []
+    for k in range(1, max_ahead + 1):
+        if k >= len(c):
+            break
+        same = (c[k:] == c[:-k]) & ((dob[k:] - dob[:-k]) >= 1) & ((dob[k:] - dob[:-k]) <= 14) & (fam[k:] != fam[:-k])
+        i = np.flatnonzero(same)
+        out.extend(zip(np.minimum(pid[i], pid[i + k]).tolist(), np.maximum(pid[i], pid[i + k]).tolist()))
+    return sorted(set(out))

@@ -1,4 +1,5 @@
-"""Build a whole synthetic MASH world and write it to disk.
+"""Build a whole synthetic MASH world and write it to disk (stages: households, notifications,
+identifiers, noise and layout per partner, delivery files, ground truth).
 
 >>> from pathlib import Path; import tempfile
 >>> s = generate_world(Path(tempfile.mkdtemp()), n_notifications=400, seed=1, months=6)
@@ -23,6 +24,7 @@ from mash.synth import truth as T
 from mash.synth.addresses import make_addresses
 from mash.synth.dates import day_number, fmt_iso
 from mash.synth.delivery import deliver
+from mash.synth.frames import filled, objectify, release_memory
 from mash.synth.events import Resolver, add_attributes, background, draw_severity, partner_targets
 from mash.synth.households import WorldBuilder
 from mash.synth.ids import mint_crn
@@ -30,7 +32,8 @@ from mash.synth.noise import NoiseRates
 from mash.synth.patterns import apply_renames, plan, plant, top_up_re_referrals
 from mash.synth.people import assign_identifiers
 from mash.synth import render as R
-from mash.synth.writers import set_mtime, write_csv, write_jsonl, write_xlsx
+from mash.synth.writers import (set_mtime, visible, write_csv, write_jsonl, write_truth_csv,
+                                 write_truth_csv_chunked, write_xlsx)
 
 FILE_FORMAT = {  # partner -> (encoding, delimiter, crlf)
     "police": ("utf-8", ",", False), "csc": ("utf-8-sig", ",", False), "asc": ("cp1252", ",", True),
@@ -62,9 +65,10 @@ class WorldSummary:
     re_referral_rate: float
     corrupted_identifier_share: dict[str, float]
     seconds: dict[str, float] = field(default_factory=dict)
+    rss_mb: dict[str, int] = field(default_factory=dict)  # resident memory after each stage
 
     def to_json(self) -> dict:
-        d = {k: v for k, v in self.__dict__.items() if k not in ("out_dir", "seconds")}
+        d = {k: v for k, v in self.__dict__.items() if k not in ("out_dir", "seconds", "rss_mb")}
         d["start"] = self.start.isoformat()
         return d
 
@@ -98,8 +102,17 @@ def generate_world(out_dir: Path, n_notifications: int = 3000, seed: int = 7, mo
     days = _months_days(start, months)
     E = S + days
 
+    rss: dict[str, int] = {}
+
     def lap(name: str) -> None:
+        release_memory()
         timings[name] = round(time.perf_counter() - t_start - sum(timings.values()), 3)
+        try:
+            import psutil
+
+            rss[name] = int(psutil.Process().memory_info().rss / 2**20)
+        except ImportError:  # memory figures are a nicety
+            pass
 
     # -- people and households ------------------------------------------------------------------------
     say("households", 0.0)
@@ -113,7 +126,9 @@ def generate_world(out_dir: Path, n_notifications: int = 3000, seed: int = 7, mo
     pl_plan = plan(wb, n)
     apply_renames(wb, pl_plan)
     pop = wb.finish()
-    addresses = make_addresses(r_pop, wb.n_addr, pop.addr_kinds)
+    addresses = objectify(make_addresses(r_pop, wb.n_addr, pop.addr_kinds))
+    del wb  # the builder's blocks duplicate the population
+    release_memory()
     lap("households")
 
     # -- notifications --------------------------------------------------------------------------------
@@ -141,7 +156,7 @@ def generate_world(out_dir: Path, n_notifications: int = 3000, seed: int = 7, mo
     sev = notifs["sev"].to_numpy(dtype=float).copy()
     sev[missing_sev] = draw_severity(r_attr, notifs[missing_sev])
     notifs["sev"] = sev.astype(np.int64)
-    notifs = add_attributes(r_attr, notifs, pop.persons["dob"].to_numpy())
+    notifs = objectify(add_attributes(r_attr, objectify(notifs), pop.persons["dob"].to_numpy()))
     # re-referrals: top up to the national 22%, then fill any CSC shortfall with background contacts
     top = top_up_re_referrals(res, notifs, ments, r_attr, reserve_csc)
     parts = [(notifs, ments, "base")]
@@ -160,6 +175,8 @@ def generate_world(out_dir: Path, n_notifications: int = 3000, seed: int = 7, mo
         xn["sev"] = draw_severity(r_attr, xn)
         parts.append((xn, xm, "csc_fill"))
     notifs, ments = _combine(parts, keep_nid=True)
+    del parts, bg_n, bg_m, planted_n, planted_m, top, planter, res  # instances keep what truth needs
+    release_memory()
     notifs = add_attributes(r_attr, notifs, pop.persons["dob"].to_numpy())
     notifs["sev"] = notifs["sev"].astype(np.int64)
     # refs and reported days
@@ -173,7 +190,10 @@ def generate_world(out_dir: Path, n_notifications: int = 3000, seed: int = 7, mo
     pref = notifs["partner"].map(REF_PREFIX).to_numpy()
     notifs["ref"] = [pr.replace("{yy}", y[2:]).replace("{yyyy}", y) + (f"{s:07d}" if p == "csc" else f"{s:06d}")
                      for pr, y, s, p in zip(pref, yy, seq, notifs["partner"].to_numpy())]
-    notifs = notifs.sort_values("nid").reset_index(drop=True)
+    notifs = objectify(notifs.sort_values("nid").reset_index(drop=True))
+    ments = objectify(ments)
+    # nids are 0..N-1, so a nid is also a row position: lookups below are plain numpy gathers
+    assert (notifs["nid"].to_numpy() == np.arange(len(notifs))).all()
     lap("notifications")
 
     # -- identifiers (who holds a PNC ID / LA id depends on who was notified) -------------------------------
@@ -192,53 +212,80 @@ def generate_world(out_dir: Path, n_notifications: int = 3000, seed: int = 7, mo
     lac_units = pop.units.index[pop.units["kind"] == "lac"]
     la_want[pop.members[pop.members["unit"].isin(lac_units)]["pid"].to_numpy()] = True
     la_want[mp["pid"].to_numpy()[r_id.random(len(mp)) < 0.08]] = True
-    persons = assign_identifiers(r_id, pop.persons, S, E, pnc_want, la_want)
-    crn = np.full(npers, "", dtype=object)
+    persons = objectify(assign_identifiers(r_id, pop.persons, S, E, pnc_want, la_want))
+    crn = filled(npers, "")
     prob = np.unique(mp[mp["partner"] == "probation"]["pid"].to_numpy())
     crn[prob] = mint_crn(r_id, len(prob))
     persons["crn"] = crn
     persons["is_child"] = (S - persons["dob"].to_numpy()) < 18 * 365.25
     pop.persons = persons
+    del mp, pnc_want, la_want
     lap("identifiers")
 
     # -- noise, render, deliver, write -----------------------------------------------------------------
     say("noise", 0.45)
     ments = ments.sort_values(["nid", "order", "pid"], kind="stable").reset_index(drop=True)
-    rec = R.recorded_mentions(r_noise, rates, pop, addresses, ments, notifs)
-    noise_counts = dict(rec.attrs["noise_counts"])
+    m_partner = notifs["partner"].to_numpy()[ments["nid"].to_numpy()]
+    noise_counts: dict[str, int] = {}
+    ids_total: dict[str, int] = {}
     lap("noise")
     land = out_dir / "landing"
     truth_dir = out_dir / "truth"
     truth_dir.mkdir(parents=True, exist_ok=True)
     all_lineage, all_nl = [], []
     rows_per, files_per = {}, {}
+    pool = None  # big xlsx deliveries are written by a second process while this one carries on
+    if targets["schools"] >= 20_000:
+        import multiprocessing as mp_
+        from concurrent.futures import ProcessPoolExecutor
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=mp_.get_context("spawn"))
+    pending = []
     for i, p in enumerate(P.PARTNERS):
         say(f"write {p}", 0.5 + 0.35 * i / len(P.PARTNERS))
         pn = notifs[notifs["partner"] == p]
-        pm = rec[rec["partner"] == p].copy()
-        if p == "police":
-            pm["rowkey"] = np.arange(len(pm))
-        else:
-            pm["rowkey"] = pm["nid"].to_numpy()
-        pm["pos"] = 0 if p != "housing" else pm["order"].to_numpy()
-        rows, _ = _render(p, r_render, pn, pm, pop, crn)
-        rows, lineage, nl = deliver(r_del, rates, p, rows, pm[["nid", "pid", "rowkey", "pos", "noise"]], pn, S, E)
-        _write_partner(p, rows, land / p, start)
+        # noise and layout per partner, in chunks of whole notifications, so only a slice of the
+        # recorded mentions is in memory at a time (police has ~1M rows at a million notifications)
+        part_m = ments[m_partner == p].reset_index(drop=True)
+        part_m["rowkey"] = np.arange(len(part_m)) if p == "police" else part_m["nid"].to_numpy()
+        bounds = _chunk_bounds(part_m["nid"].to_numpy(), CHUNK_MENTIONS)
+        rows_parts, slim_parts = [], []
+        for lo, hi in bounds:
+            pm = R.recorded_mentions(r_noise, rates, pop, addresses, part_m.iloc[lo:hi], notifs)
+            for k, v in pm.attrs["noise_counts"].items():
+                noise_counts[k] = noise_counts.get(k, 0) + v
+            for c in ("nhs_number", "upn", "pnc", "la_id", "ni_number"):
+                ids_total[c] = ids_total.get(c, 0) + int((pm[c + "_r"] != "").sum())
+            pm["pos"] = 0 if p != "housing" else pm["order"].to_numpy()
+            rows_parts.append(_render(p, r_render, notifs, pm, pop, crn)[0])
+            slim_parts.append(pm[["nid", "pid", "rowkey", "pos", "noise"]])
+            del pm
+        rows = pd.concat(rows_parts, ignore_index=True)
+        slim = pd.concat(slim_parts, ignore_index=True)
+        del rows_parts, slim_parts, part_m
+        rows, lineage, nl = deliver(r_del, rates, p, rows, slim, pn, S, E)
+        pending += _write_partner(p, rows, land / p, pool)
         rows_per[p] = int(len(rows))
         files_per[p] = int(rows["_file"].nunique())
         all_lineage.append(lineage)
         all_nl.append(nl.assign(partner=p))
+        del rows, slim, lineage, nl
+        lap(f"write_{p}")
+    for fut in pending:
+        fut.result()
+    if pool is not None:
+        pool.shutdown()
     lap("write_landing")
 
     say("truth", 0.88)
     lineage = pd.concat(all_lineage, ignore_index=True)
     nl = pd.concat(all_nl, ignore_index=True)
-    summary_bits = _write_truth(truth_dir, pop, persons, addresses, notifs, ments, rec, lineage, nl, instances,
+    noise_counts["duplicate_notifications"] = int((nl["_dup"] == 1).sum())
+    noise_counts["late_notifications"] = int(((nl["late"] == 1) & (nl["_dup"] == 0)).sum())
+    summary_bits = _write_truth(truth_dir, pop, persons, addresses, notifs, ments, lineage, nl, instances,
                                 decoys, S, rereferral_planted)
     lap("truth")
     ids_typo = {k[:-5]: noise_counts.get(k, 0) for k in noise_counts if k.endswith("_typo") and not
                 k.startswith("typo_")}
-    ids_total = {c: int((rec[c + "_r"] != "").sum()) for c in ("nhs_number", "upn", "pnc", "la_id", "ni_number")}
     corrupted = {c: round(ids_typo.get(c, 0) / ids_total[c], 5) if ids_total[c] else 0.0 for c in ids_total}
     summary = WorldSummary(
         out_dir=out_dir, seed=seed, n_notifications=n, months=months, start=start,
@@ -251,8 +298,24 @@ def generate_world(out_dir: Path, n_notifications: int = 3000, seed: int = 7, mo
     (truth_dir / "world.json").write_text(json.dumps(summary.to_json(), indent=2, sort_keys=True) + "\n",
                                           encoding="utf-8")
     summary.seconds = dict(timings, total=round(time.perf_counter() - t_start, 3))
+    summary.rss_mb = rss
     say("done", 1.0)
     return summary
+
+
+CHUNK_MENTIONS = 250_000
+
+
+def _chunk_bounds(nid: np.ndarray, size: int) -> list[tuple[int, int]]:
+    """Row ranges of about ``size`` that never split one notification's mentions (``nid`` sorted)."""
+    out, lo, n = [], 0, len(nid)
+    while lo < n:
+        hi = min(n, lo + size)
+        while 0 < hi < n and nid[hi] == nid[hi - 1]:
+            hi += 1
+        out.append((lo, hi))
+        lo = hi
+    return out or [(0, 0)]
 
 
 def _combine(parts, keep_nid: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -304,87 +367,125 @@ _SCHOOL_LOOKUP = [(k.code, k.concern.replace("_", " ")) for k in P.SCHOOL_KINDS]
     [(c, f"Continuum of need: {c}") for c in P.SCHOOL_SEVERITY]
 
 
-def _write_partner(p: str, rows: pd.DataFrame, folder: Path, start: date) -> None:
+def _write_partner(p: str, rows: pd.DataFrame, folder: Path, pool=None) -> list:
+    """Write one partner's files; xlsx goes to ``pool`` when given (returns its futures)."""
     folder.mkdir(parents=True, exist_ok=True)
+    futures = []
     for fname, chunk in rows.groupby("_file", sort=True):
         path = folder / fname
+        last = int(chunk["_reported"].max())
+        arrived = datetime.combine(date(1970, 1, 1) + timedelta(days=last + 1), datetime.min.time()) + timedelta(hours=6)
+        if p == "schools":
+            label = fname.removeprefix("schools_").removesuffix(".xlsx").replace("_", " ")
+            args = (visible(chunk).reset_index(drop=True), path,
+                    f"Marsham Schools - safeguarding referrals to the MASH - {label}", "Referrals", _SCHOOL_LOOKUP,
+                    arrived)
+            if pool is not None:
+                futures.append(pool.submit(_xlsx_job, *args))
+            else:
+                _xlsx_job(*args)
+            continue
         if p == "health":
             write_jsonl(chunk, path)
-        elif p == "schools":
-            label = fname.removeprefix("schools_").removesuffix(".xlsx").replace("_", " ")
-            write_xlsx(chunk, path, f"Marsham Schools - safeguarding referrals to the MASH - {label}", "Referrals",
-                       _SCHOOL_LOOKUP)
         else:
             enc, delim, crlf = FILE_FORMAT[p]
             write_csv(chunk, path, enc, delim, crlf)
-        last = chunk["_reported"].max()
-        set_mtime(path, datetime.combine(date(1970, 1, 1) + timedelta(days=int(last) + 1), datetime.min.time())
-                  + timedelta(hours=6))
+        set_mtime(path, arrived)
+    return futures
 
 
-def _write_truth(d: Path, pop, persons, addresses, notifs, ments, rec, lineage, nl, instances, decoys, S,
+def _xlsx_job(df: pd.DataFrame, path: Path, title: str, sheet: str, lookup, arrived: datetime) -> None:
+    write_xlsx(df, path, title, sheet, lookup)
+    set_mtime(path, arrived)
+
+
+def _write_truth(d: Path, pop, persons, addresses, notifs, ments, lineage, nl, instances, decoys, S,
                  rereferral_planted: set[int]) -> dict:
     pid_s = T.pid_str
     # persons
-    persons_out = pd.DataFrame({
-        "person_id": pid_s(persons["pid"].to_numpy()), "given_name": persons["given"].to_numpy(),
-        "family_name": persons["family"].to_numpy(), "previous_family_name": persons["prev_family"].to_numpy(),
-        "name_suffix": persons["suffix"].to_numpy(), "dob": fmt_iso(persons["dob"].to_numpy()),
-        "sex": persons["sex"].to_numpy(), "nhs_number": persons["nhs_number"].to_numpy(),
-        "upn": persons["upn"].to_numpy(), "pnc": persons["pnc"].to_numpy(), "ni_number": persons["ni_number"].to_numpy(),
-        "la_id": persons["la_id"].to_numpy(), "crn": persons["crn"].to_numpy(),
-        "is_child": persons["is_child"].astype(int).to_numpy()})
-    persons_out.to_csv(d / "persons.csv", index=False, encoding="utf-8", lineterminator="\n")
+    def persons_cols(sl: slice) -> dict:
+        x = persons.iloc[sl]
+        return {
+            "person_id": pid_s(x["pid"].to_numpy()), "given_name": x["given"].to_numpy(),
+            "family_name": x["family"].to_numpy(), "previous_family_name": x["prev_family"].to_numpy(),
+            "name_suffix": x["suffix"].to_numpy(), "dob": fmt_iso(x["dob"].to_numpy()),
+            "sex": x["sex"].to_numpy(), "nhs_number": x["nhs_number"].to_numpy(),
+            "upn": x["upn"].to_numpy(), "pnc": x["pnc"].to_numpy(), "ni_number": x["ni_number"].to_numpy(),
+            "la_id": x["la_id"].to_numpy(), "crn": x["crn"].to_numpy(),
+            "is_child": x["is_child"].astype(int).to_numpy()}
+    write_truth_csv_chunked(persons_cols, len(persons), d / "persons.csv")
     ps = pop.person_spells
     kind = pop.units["kind"].to_numpy()
-    to = ps["to"].to_numpy()
-    hh = pd.DataFrame({
-        "household_id": [f"H{u:07d}-{s}" for u, s in zip(ps["unit"].to_numpy(), ps["seq"].to_numpy())],
-        "address_id": [f"A{a:07d}" for a in ps["addr"].to_numpy()], "person_id": pid_s(ps["pid"].to_numpy()),
-        "from_date": fmt_iso(ps["from"].to_numpy()), "to_date": np.where(to > S + 100000, "", fmt_iso(to)),
-        "unit_kind": kind[ps["unit"].to_numpy()], "member_role": ps["mrole"].to_numpy()})
-    hh.to_csv(d / "households.csv", index=False, encoding="utf-8", lineterminator="\n")
-    addr = addresses.assign(address_id=[f"A{a:07d}" for a in addresses["address_id"].to_numpy()])
-    addr[["address_id", "line1", "locality", "town", "postcode", "kind"]].to_csv(
-        d / "addresses.csv", index=False, encoding="utf-8", lineterminator="\n")
+
+    def hh_cols(sl: slice) -> dict:
+        x = ps.iloc[sl]
+        to = x["to"].to_numpy()
+        return {
+            "household_id": T.code("H", x["unit"], 7) + "-" + x["seq"].to_numpy().astype(str).astype(object),
+            "address_id": T.code("A", x["addr"], 7), "person_id": pid_s(x["pid"].to_numpy()),
+            "from_date": fmt_iso(x["from"].to_numpy()), "to_date": np.where(to > S + 100000, "", fmt_iso(to)),
+            "unit_kind": kind[x["unit"].to_numpy()], "member_role": x["mrole"].to_numpy()}
+    write_truth_csv_chunked(hh_cols, len(ps), d / "households.csv")
+    n_households = len(np.unique(ps["unit"].to_numpy() * 100 + ps["seq"].to_numpy()))
+    addr = addresses.assign(address_id=T.code("A", addresses["address_id"], 7))
+    addr[["address_id", "line1", "locality", "town", "postcode", "kind"]].pipe(write_truth_csv, d / "addresses.csv")
     rels = pop.rels
-    pd.DataFrame({"person_a": pid_s(rels["person_a"].to_numpy()), "person_b": pid_s(rels["person_b"].to_numpy()),
-                  "type": rels["type"].to_numpy()}).to_csv(d / "relationships.csv", index=False, encoding="utf-8",
-                                                          lineterminator="\n")
+    write_truth_csv_chunked(lambda sl: {"person_a": pid_s(rels["person_a"].to_numpy()[sl]),
+                                        "person_b": pid_s(rels["person_b"].to_numpy()[sl]),
+                                        "type": rels["type"].to_numpy()[sl]}, len(rels), d / "relationships.csv")
     # mentions
-    nid_str = lambda a: np.array([f"N{x:08d}" for x in np.asarray(a)], dtype=object)  # noqa: E731
+    nid_str = lambda a: T.code("N", a, 8)  # noqa: E731
     lin = lineage.sort_values(["partner", "file_name", "row_number", "member_position"], kind="stable")
-    pd.DataFrame({
-        "partner": lin["partner"].to_numpy(), "file_name": lin["file_name"].to_numpy(),
-        "row_number": lin["row_number"].to_numpy(), "member_position": lin["member_position"].to_numpy(),
-        "person_id": pid_s(lin["person_id"].to_numpy()),
-        "notification_id": np.where(lin["dup"].to_numpy() == 1, nid_str(lin["nid"]) + "-D", nid_str(lin["nid"])),
-        "noise": lin["noise"].to_numpy()}).to_csv(d / "mentions.csv", index=False, encoding="utf-8",
-                                                 lineterminator="\n")
+    def mention_cols(sl: slice) -> dict:
+        x = lin.iloc[sl]
+        nid = nid_str(x["nid"])
+        return {
+            "partner": x["partner"].to_numpy(), "file_name": x["file_name"].to_numpy(),
+            "row_number": x["row_number"].to_numpy(), "member_position": x["member_position"].to_numpy(),
+            "person_id": pid_s(x["person_id"].to_numpy()),
+            "notification_id": np.where(x["dup"].to_numpy() == 1, nid + "-D", nid),
+            "noise": x["noise"].to_numpy()}
+    write_truth_csv_chunked(mention_cols, len(lin), d / "mentions.csv")
+    del lin
     # notifications
-    nt = notifs.set_index("nid")
+    nt = notifs  # row position == nid
     nl = nl.sort_values(["_nid", "_dup"], kind="stable")
     ids = nl["_nid"].to_numpy()
-    spell = pop.spell_at(nt.loc[ids, "subject"].to_numpy(), nt.loc[ids, "day"].to_numpy())
+    spell = pop.spell_at(nt["subject"].to_numpy()[ids], nt["day"].to_numpy()[ids])
     sp_unit = np.where(spell >= 0, ps["unit"].to_numpy()[np.maximum(spell, 0)], -1)
     sp_seq = np.where(spell >= 0, ps["seq"].to_numpy()[np.maximum(spell, 0)], 0)
-    sev_name = {v: k for k, v in P.SEVERITY_RANK.items()}
     dup = nl["_dup"].to_numpy() == 1
-    pd.DataFrame({
+    write_truth_csv({
         "notification_id": np.where(dup, nid_str(ids) + "-D", nid_str(ids)),
-        "partner": nl["partner"].to_numpy(), "source_ref": nt.loc[ids, "ref"].to_numpy(),
+        "partner": nl["partner"].to_numpy(), "source_ref": nt["ref"].to_numpy()[ids],
         "file_name": nl["file_name"].to_numpy(), "row_numbers": nl["rows"].to_numpy(),
-        "event_date": fmt_iso(nt.loc[ids, "day"].to_numpy()), "reported_date": fmt_iso(nt.loc[ids, "reported"].to_numpy()),
-        "concern_code": nt.loc[ids, "code"].to_numpy(), "concern": nt.loc[ids, "concern"].to_numpy(),
-        "severity": [sev_name[int(s)] for s in nt.loc[ids, "sev"].to_numpy()],
-        "decision": nt.loc[ids, "decision"].fillna("").to_numpy(), "rag": nt.loc[ids, "rag"].fillna("").to_numpy(),
-        "subject_person_id": pid_s(nt.loc[ids, "subject"].to_numpy()),
-        "household_id": [f"H{u:07d}-{s}" if u >= 0 else "" for u, s in zip(sp_unit, sp_seq)],
+        "event_date": fmt_iso(nt["day"].to_numpy()[ids]), "reported_date": fmt_iso(nt["reported"].to_numpy()[ids]),
+        "concern_code": nt["code"].to_numpy()[ids], "concern": nt["concern"].to_numpy()[ids],
+        "severity": np.array(["", "low", "medium", "high", "critical"], dtype=object)[nt["sev"].to_numpy()[ids]],
+        "decision": nt["decision"].fillna("").to_numpy()[ids], "rag": nt["rag"].fillna("").to_numpy()[ids],
+        "subject_person_id": pid_s(nt["subject"].to_numpy()[ids]),
+        "household_id": np.where(sp_unit >= 0, T.code("H", np.maximum(sp_unit, 0), 7) + "-" +
+                                 sp_seq.astype(str).astype(object), ""),
         "duplicate_of": np.where(dup, nid_str(ids), ""), "late": nl["late"].to_numpy(),
-    }).to_csv(d / "notifications.csv", index=False, encoding="utf-8", lineterminator="\n")
+    }, d / "notifications.csv")
 
-    # where each original notification's mentions landed, for pattern evidence
-    orig = lineage[lineage["dup"] == 0]
+    # pattern instances first (as nids), then look up only the delivered rows they rest on
+    is_child = persons["is_child"].to_numpy()
+    llr = T.low_level_repeats(notifs, ments, is_child)
+    rr, referred = T.re_referrals(notifs)
+    spell = pop.spell_at(ments["pid"].to_numpy(), nt["day"].to_numpy()[ments["nid"].to_numpy()])
+    m_addr = np.where(spell >= 0, ps["addr"].to_numpy()[np.maximum(spell, 0)], -1)
+    m_unit = np.where(spell >= 0, ps["unit"].to_numpy()[np.maximum(spell, 0)], -1)
+    fm = T.family_moves(notifs, ments, kind, m_addr, m_unit)
+    da = T.da_suspects(notifs, ments, m_addr)
+    del spell, m_addr, m_unit
+    wanted = set()
+    for inst in instances:
+        wanted.update(inst.nids)
+    for frame in (llr, rr, fm, da):
+        for nids in frame["nids"]:
+            wanted.update(nids)
+    orig = lineage[(lineage["dup"] == 0) & lineage["nid"].isin(np.fromiter(wanted, dtype=np.int64))]
     rec_key = orig["partner"] + ":" + orig["file_name"] + ":" + orig["row_number"].astype(str)
     by_nid_pid: dict[tuple[int, int], str] = {}
     by_nid: dict[int, str] = {}
@@ -403,10 +504,8 @@ def _write_truth(d: Path, pop, persons, addresses, notifs, ments, rec, lineage, 
         return ";".join(dict.fromkeys(out))
 
     # patterns: planted plus incidental instances of rule-checkable patterns
-    is_child = persons["is_child"].to_numpy()
     rows: list[dict] = []
     planted_llr = {i.subject_id for i in instances if i.pattern_type == "low_level_repeat"}
-    llr = T.low_level_repeats(notifs, ments, is_child)
     llr_found = set(llr["pid"].tolist())
     for inst in instances:
         if inst.pattern_type == "low_level_repeat" and inst.subject_id not in llr_found:
@@ -421,23 +520,17 @@ def _write_truth(d: Path, pop, persons, addresses, notifs, ments, rec, lineage, 
             continue
         rows.append(dict(pattern_type="low_level_repeat", subject_type="person", subject_id=pid_s([pid])[0],
                          person_ids=pid_s([pid])[0], records=records(nids, [pid]), planted=0))
-    rr, referred = T.re_referrals(notifs)
     for pid, nids in zip(rr["pid"], rr["nids"]):
         rows.append(dict(pattern_type="re_referral", subject_type="person", subject_id=pid_s([pid])[0],
                          person_ids=pid_s([pid])[0], records=records(nids, [pid]),
                          planted=int(any(x in rereferral_planted for x in nids))))
-    spell = pop.spell_at(ments["pid"].to_numpy(), nt.loc[ments["nid"].to_numpy(), "day"].to_numpy())
-    m_addr = np.where(spell >= 0, ps["addr"].to_numpy()[np.maximum(spell, 0)], -1)
-    m_unit = np.where(spell >= 0, ps["unit"].to_numpy()[np.maximum(spell, 0)], -1)
     planted_units = {(i.pattern_type, i.subject_id) for i in instances}
-    fm = T.family_moves(notifs, ments, kind, m_addr, m_unit)
     for u, nids in zip(fm["unit"], fm["nids"]):
         if ("family_moves", u) in planted_units:
             continue
         mem = pop.members[pop.members["unit"] == u]["pid"].tolist()
         rows.append(dict(pattern_type="family_moves", subject_type="household", subject_id=f"H{u:07d}",
                          person_ids=";".join(pid_s(mem)), records=records(nids, mem), planted=0))
-    da = T.da_suspects(notifs, ments, m_addr)
     for pid, nids in zip(da["pid"], da["nids"]):
         if ("da_suspect_multi_household", pid) in planted_units:
             continue
@@ -447,7 +540,7 @@ def _write_truth(d: Path, pop, persons, addresses, notifs, ments, rec, lineage, 
     pat = pd.DataFrame(rows, columns=["pattern_type", "subject_type", "subject_id", "person_ids", "records", "planted"])
     pat = pat[pat["records"] != ""].reset_index(drop=True)
     pat.insert(0, "pattern_id", [f"PAT{i + 1:06d}" for i in range(len(pat))])
-    pat.to_csv(d / "patterns.csv", index=False, encoding="utf-8", lineterminator="\n")
+    pat.pipe(write_truth_csv, d / "patterns.csv")
 
     # decoys: planted plus every natural twin pair and namesake pair in which both are named somewhere
     mentioned = np.unique(lineage["person_id"].to_numpy())
@@ -468,11 +561,11 @@ def _write_truth(d: Path, pop, persons, addresses, notifs, ments, rec, lineage, 
             drows.append(dict(decoy_type="same_name_close_dob", person_ids=";".join(pid_s([a, b])), planted=0))
     dec = pd.DataFrame(drows, columns=["decoy_type", "person_ids", "planted"])
     dec.insert(0, "decoy_id", [f"DEC{i + 1:06d}" for i in range(len(dec))])
-    dec.to_csv(d / "decoys.csv", index=False, encoding="utf-8", lineterminator="\n")
+    dec.pipe(write_truth_csv, d / "decoys.csv")
 
     pc = {}
     for t, g in pat.groupby("pattern_type"):
         pc[t] = {"planted": int(g["planted"].sum()), "incidental": int((g["planted"] == 0).sum())}
     dc = {t: int(len(g)) for t, g in dec.groupby("decoy_type")}
-    return {"patterns": pc, "decoys": dc, "households": hh["household_id"].nunique(),
+    return {"patterns": pc, "decoys": dc, "households": n_households,
             "re_referral_rate": round(len(rr) / referred, 4) if referred else 0.0}
