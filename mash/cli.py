@@ -148,6 +148,14 @@ def _print_outputs(paths: Paths, seconds: float) -> None:
     bad = reconciliation_problems(con)
     console.print("[green]Reconciled:[/] rows in = rows loaded + rows rejected for every delivery."
                   if bad.empty else f"[red]{len(bad)} deliveries do not reconcile[/]")
+    tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if "link_runs" in tables:
+        run = con.execute("SELECT mentions, persons, linked_pairs, review_pairs, settings_version FROM link_runs "
+                          "ORDER BY run_at DESC LIMIT 1").fetchall()
+        if run:
+            m, p, linked, review, version = run[0]
+            console.print(f"Linkage: {m:,} person mentions -> {p:,} persons ({linked:,} same-person pairs, "
+                          f"{review:,} pairs in the review queue; settings {version})")
     con.close()
     console.print(f"Finished in {seconds:.1f} s.")
     console.print(f"Warehouse:   [bold]{paths.warehouse}[/]")
