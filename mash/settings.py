@@ -20,6 +20,17 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_WORLD = REPO_ROOT / "data_samples" / "world"
 
 
+def shared_datasets() -> Path:
+    """Public linkage benchmarks: ``$MASH_SHARED_DATASETS`` or ``shared/datasets`` beside the checkout."""
+    env = os.environ.get("MASH_SHARED_DATASETS")
+    if env:
+        return Path(env)
+    for candidate in (REPO_ROOT.parent / "shared" / "datasets", REPO_ROOT.parent.parent / "shared" / "datasets"):
+        if candidate.is_dir():
+            return candidate
+    return REPO_ROOT.parent / "shared" / "datasets"
+
+
 @dataclass(frozen=True)
 class Paths:
     """Resolved locations; build with :meth:`from_env`."""

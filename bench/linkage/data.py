@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-DATA = Path("/work/shared/datasets/linkage")
+from mash.settings import shared_datasets
+
+DATA = shared_datasets() / "linkage"
 
 
 def _read_febrl(name: str) -> pd.DataFrame:

@@ -7,7 +7,9 @@ import pytest
 
 from matching.api import link_table
 
-FEBRL3 = Path("/work/shared/datasets/linkage/febrl/dataset3.csv")
+from mash.settings import shared_datasets
+
+FEBRL3 = shared_datasets() / "linkage" / "febrl" / "dataset3.csv"
 
 
 @pytest.mark.skipif(not FEBRL3.exists(), reason="FEBRL 3 not available")
