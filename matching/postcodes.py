@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from matching.text import as_object, fold_accents, map_unique_frame, missing_mask, on_uniques, to_text
+from matching.text import is_missing, as_object, fold_accents, map_unique_frame, missing_mask, on_uniques, to_text
 
 # Outward code: A9, A99, AA9, AA99, A9A, AA9A; inward: 9AA. GIR 0AA is the one exception.
 _UK_POSTCODE = re.compile(r"^(?:([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})|(GIR) ?(0AA))$")
@@ -42,6 +42,8 @@ def normalise_postcode(value: Any) -> str:
     ('SW1A 1AA', '2119')
     """
     s = re.sub(r"[^A-Z0-9]", "", fold_accents(to_text(value)))[:12]
+    if is_missing(s):  # folding can produce a placeholder such as "NK" ("ÑK"); keep normalising idempotent
+        return ""
     if 5 <= len(s) <= 7 and s[-3].isdigit() and s[-2:].isalpha():
         return f"{s[:-3]} {s[-3:]}"
     return s

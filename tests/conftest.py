@@ -7,6 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# CI runs the property tests with a fixed seed so that a red build is reproducible; developers'
+# runs stay random and keep exploring (a failure found there is saved in .hypothesis/ and replayed).
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 from mash.ingest import ingest_partner, load_configs, reconciliation_problems
 from mash.settings import Paths
