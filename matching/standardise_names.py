@@ -86,6 +86,10 @@ def normalise_name(value: Any) -> str:
     s = re.sub(r"-{2,}", "-", s)
     s = re.sub(r"(^|\s)-+|-+(\s|$)", " ", s)
     s = _SPACES_RE.sub(" ", s).strip(" -")
+    if len(s) > 100:
+        # Cut at a word boundary *before* removing titles and suffixes, so that a cut cannot
+        # leave a new trailing suffix ("... IVA IV") and normalising stays idempotent.
+        s = (s[:101].rsplit(" ", 1)[0] if " " in s[:101] else s[:100]).strip(" -")
     tokens = s.split(" ") if s else []
     while tokens and tokens[0] in TITLES and len(tokens) > 1:
         tokens.pop(0)
@@ -93,7 +97,7 @@ def normalise_name(value: Any) -> str:
         tokens = []
     while len(tokens) > 1 and tokens[-1] in SUFFIXES:
         tokens.pop()
-    return " ".join(tokens)[:100].strip(" -")
+    return " ".join(tokens).strip(" -")
 
 
 def split_forenames(value: Any) -> tuple[str, str]:
