@@ -1,0 +1,364 @@
+"""Address entities: the same dwelling written differently by different agencies.
+
+Agencies write one flat as ``Flat 2, 14 Elm Road, Millbrook``, ``2/14 ELM RD`` or
+``14 Elm Road`` with the postcode in upper or lower case, with or without a
+space, sometimes mistyped and sometimes missing. Resolution is deliberately
+conservative because a wrong merge makes two families look like one:
+
+1. every written address is parsed into flat, house number, street, locality and
+   postcode; street-type abbreviations (Rd, Ave, Gdns ...) are expanded and a
+   house-number letter (``14a``) is read as a flat of that house;
+2. addresses **with** a valid postcode are merged when flat and number are equal,
+   the postcodes are equal (or one character apart in the same sector, a typo)
+   and the streets are similar (rapidfuzz ratio, vectorised per block);
+3. an address **without** a postcode joins an entity only when exactly one
+   entity fits (same flat and number, very similar street, locality not
+   contradicting); when two or more fit it stays on its own, marked ambiguous;
+4. an address without a house number (``Foxglove Gardens``, typical of a member
+   of the public's online form) joins an entity only when exactly one entity on
+   that street houses someone of the same surname group (rule
+   ``street_and_surname_single_fit``); otherwise it gets no entity: a street is too
+   coarse to put people under one roof. An ambiguous address from step 3 is
+   settled the same way (rule ``surname_tiebreak``).
+
+Tables written: ``address_entities`` and ``mention_addresses``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from analytics.names import SURNAME_SQL
+from analytics.sqlutil import replace_table, stable_id
+
+STREET_TYPES = {
+    "RD": "ROAD", "ST": "STREET", "STR": "STREET", "AVE": "AVENUE", "AV": "AVENUE", "CL": "CLOSE",
+    "LN": "LANE", "DR": "DRIVE", "DRV": "DRIVE", "CRES": "CRESCENT", "CRESC": "CRESCENT", "CR": "CRESCENT",
+    "GDNS": "GARDENS", "GDN": "GARDENS", "PL": "PLACE", "CT": "COURT", "GR": "GROVE", "GRV": "GROVE",
+    "TERR": "TERRACE", "TER": "TERRACE", "TCE": "TERRACE", "WK": "WALK", "SQ": "SQUARE", "MWS": "MEWS",
+    "PDE": "PARADE", "HTS": "HEIGHTS", "HL": "HILL", "PK": "PARK", "RI": "RISE", "WY": "WAY",
+}
+_KIND_WORDS = sorted(set(STREET_TYPES) | set(STREET_TYPES.values()) | {"MEWS", "RISE", "WAY", "ROW", "GREEN"},
+                     key=len, reverse=True)
+_KIND_RE = "|".join(_KIND_WORDS)
+
+POSTCODE_RE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
+
+# how similar two street names must be (rapidfuzz ratio, 0-100)
+STREET_SIM_WITH_POSTCODE = 80
+STREET_SIM_WITHOUT_POSTCODE = 92
+
+
+def normalise_postcode(values: pd.Series) -> pd.Series:
+    """Upper case, one space before the inward code; anything not shaped like a postcode becomes NA.
+
+    >>> normalise_postcode(pd.Series(["mh4 2tt", "MH42TT", "n/a", None])).tolist()
+    ['MH4 2TT', 'MH4 2TT', nan, nan]
+    """
+    s = values.astype("object").where(values.notna(), "").astype(str).str.upper().str.replace(r"[^A-Z0-9]", "",
+                                                                                                  regex=True)
+    ok = s.str.match(POSTCODE_RE)
+    out = s.str[:-3] + " " + s.str[-3:]
+    return out.where(ok, np.nan).astype("object")
+
+
+def _expand_street(street: pd.Series) -> pd.Series:
+    """Expand the street-type abbreviation in the last word: ``ELM RD`` -> ``ELM ROAD``."""
+    parts = street.str.rsplit(" ", n=1, expand=True)
+    if parts.shape[1] == 1:
+        return street
+    head, last = parts[0], parts[1]
+    has_two = last.notna()
+    last_full = last.map(lambda w: STREET_TYPES.get(w, w) if isinstance(w, str) else w)
+    return street.where(~has_two, head + " " + last_full)
+
+
+def parse_addresses(raw: pd.Series) -> pd.DataFrame:
+    """Split written address lines into flat, number, street, locality and building (vectorised regex).
+
+    >>> p = parse_addresses(pd.Series(["Flat 2, 14 Elm Rd, Millbrook", "2/14 ELM ROAD", "14a Elm Road",
+    ...                                "Church House, 51 Church Walk", "Foxglove Gdns"]))
+    >>> p[["flat", "number", "street", "locality"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['2', '14', 'ELM ROAD', 'MILLBROOK'], ['2', '14', 'ELM ROAD', ''], ['A', '14', 'ELM ROAD', ''],
+     ['', '51', 'CHURCH WALK', ''], ['', '', 'FOXGLOVE GARDENS', '']]
+    """
+    s = (raw.astype("object").where(raw.notna(), "").astype(str).str.upper()
+         .str.replace("’", "'", regex=False).str.replace(r"[^A-Z0-9/,' ]", " ", regex=True)
+         .str.replace("'", "", regex=False).str.replace(r"\s+", " ", regex=True).str.strip()
+         .str.replace(r"\s*,\s*", ", ", regex=True).str.strip(", "))
+    out = pd.DataFrame({"flat": "", "number": "", "suffix": "", "rest": s, "building": ""}, index=raw.index)
+    patterns = [  # first match wins: flat word, flat/number, building name, plain number
+        (r"^(?:FLAT|APARTMENT|APT|UNIT|ROOM)\s*([0-9A-Z]+)\s*,?\s*(\d+)([A-Z]?)\b,?\s*(.*)$",
+         ["flat", "number", "suffix", "rest"]),
+        (r"^([0-9]+[A-Z]?|[A-Z])\s*/\s*(\d+)([A-Z]?)\b,?\s*(.*)$", ["flat", "number", "suffix", "rest"]),
+        (r"^([^,0-9]+?), (\d+)([A-Z]?)\b,?\s*(.*)$", ["building", "number", "suffix", "rest"]),
+        (r"^(\d+)([A-Z]?)\b,?\s*(.*)$", ["number", "suffix", "rest"]),
+    ]
+    todo = pd.Series(True, index=raw.index)
+    for pat, cols in patterns:
+        m = s.where(todo, "").str.extract(pat)
+        hit = m[0].notna() & todo
+        for i, c in enumerate(cols):
+            out.loc[hit, c] = m.loc[hit, i].fillna("")
+        todo &= ~hit
+    rest = out["rest"].str.strip(", ")
+    # street and locality: split at the first comma, else just after the first street-type word
+    has_comma = rest.str.contains(",", regex=False)
+    c = rest.str.split(",", n=1, expand=True).reindex(columns=[0, 1])
+    k = rest.str.extract(rf"^(\S+(?:\s+\S+)*?\s+(?:{_KIND_RE}))\b\s*(.*)$")
+    street = np.where(has_comma, c[0], k[0].where(k[0].notna(), rest))
+    locality = np.where(has_comma, c[1], k[1].where(k[0].notna(), ""))
+    out["street"] = _expand_street(pd.Series(street, index=raw.index).fillna("").str.strip())
+    out["locality"] = pd.Series(locality, index=raw.index).fillna("").str.strip(", ").str.strip()
+    out["flat"] = out["flat"].str.lstrip("0")
+    # "14a" with no flat given is flat A of number 14 (how the same dwelling is often also written)
+    letter_flat = (out["suffix"] != "") & (out["flat"] == "")
+    out.loc[letter_flat, "flat"] = out.loc[letter_flat, "suffix"]
+    out.loc[~letter_flat & (out["suffix"] != ""), "number"] += out.loc[~letter_flat & (out["suffix"] != ""), "suffix"]
+    return out[["flat", "number", "street", "locality", "building"]]
+
+
+class _UnionFind:
+    def __init__(self, n: int):
+        self.parent = np.arange(n)
+
+    def find(self, i: int) -> int:
+        p = self.parent
+        root = i
+        while p[root] != root:
+            root = p[root]
+        while p[i] != root:
+            p[i], i = root, p[i]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _one_char_apart(a: str, b: str) -> bool:
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b)) <= 1
+
+
+def _similar_pairs(streets: np.ndarray, idx: np.ndarray, cutoff: int) -> list[tuple[int, int]]:
+    """Pairs (i, j), i < j, of records in one block whose streets score >= cutoff."""
+    if len(idx) < 2:
+        return []
+    sc = process.cdist(streets[idx], streets[idx], scorer=fuzz.ratio, score_cutoff=cutoff, dtype=np.uint8)
+    a, b = np.nonzero(np.triu(sc >= cutoff, k=1))
+    return list(zip(idx[a].tolist(), idx[b].tolist()))
+
+
+def resolve_address_records(rec: pd.DataFrame) -> pd.DataFrame:
+    """Assign an entity to each distinct parsed address record.
+
+    ``rec`` has columns flat, number, street, locality, postcode (normalised or NA) and
+    optionally building.
+    Returns ``rec`` plus ``entity`` (an integer, -1 for no entity) and ``match_rule``.
+
+    >>> r = pd.DataFrame({"flat": ["", "", ""], "number": ["14", "14", "14"],
+    ...                   "street": ["ELM ROAD", "ELM RAOD", "ELM ROAD"], "locality": ["", "", ""],
+    ...                   "postcode": ["MH1 1AA", "MH1 1AA", np.nan]})
+    >>> resolve_address_records(r)["entity"].nunique()
+    1
+    """
+    rec = rec.reset_index(drop=True).copy()
+    n = len(rec)
+    uf = _UnionFind(n)
+    streets = rec["street"].to_numpy(dtype=object)
+    pcs = rec["postcode"].fillna("").to_numpy(dtype=object)
+    locs = rec["locality"].to_numpy(dtype=object)
+    has_num = (rec["number"] != "").to_numpy()
+    has_pc = pcs != ""
+    rule = np.where(has_num, np.where(has_pc, "postcode", "no_postcode"), "no_house_number").astype(object)
+
+    # 1. anchored records (valid postcode): block on flat + number + postcode sector
+    anchored = np.flatnonzero(has_num & has_pc)
+    a = rec.iloc[anchored]
+    sector = a["postcode"].str[:-2]
+    for _, g in pd.DataFrame({"i": anchored}).groupby([a["flat"].to_numpy(), a["number"].to_numpy(),
+                                                      sector.to_numpy()]):
+        for i, j in _similar_pairs(streets, g["i"].to_numpy(), STREET_SIM_WITH_POSTCODE):
+            loc_ok = locs[i] == "" or locs[j] == "" or locs[i] == locs[j]
+            if loc_ok and (pcs[i] == pcs[j] or _one_char_apart(pcs[i], pcs[j])):
+                uf.union(i, j)
+
+    # 2. records without a postcode join the single entity that fits, if there is exactly one
+    loose = np.flatnonzero(has_num & ~has_pc)
+    blds = rec["building"].to_numpy(dtype=object) if "building" in rec else np.full(n, "", dtype=object)
+    if len(loose):
+        roots = np.array([uf.find(i) for i in range(n)])
+        by_key: dict[tuple[str, str], list[int]] = {}
+        for i in anchored:
+            by_key.setdefault((rec.at[i, "flat"], rec.at[i, "number"]), []).append(i)
+        leftover = []
+        for i in loose:
+            cands = by_key.get((rec.at[i, "flat"], rec.at[i, "number"]), [])
+            fits = set()
+            if cands:
+                sc = process.extract(streets[i], streets[cands], scorer=fuzz.ratio,
+                                     score_cutoff=STREET_SIM_WITHOUT_POSTCODE, limit=None)
+                for _, _, pos in sc:
+                    j = cands[pos]
+                    if locs[i] == "" or locs[j] == "" or locs[i] == locs[j]:
+                        fits.add(roots[j])
+            if len(fits) > 1 and blds[i]:
+                # a building name ("Church House") picks between streets of the same name
+                same_bld = {roots[j] for j in cands if blds[j] == blds[i]} & fits
+                fits = same_bld or fits
+            if len(fits) == 1:
+                uf.union(i, next(iter(fits)))
+                rule[i] = "no_postcode_single_fit"
+            else:
+                if len(fits) > 1:
+                    rule[i] = "no_postcode_ambiguous"
+                leftover.append(i)
+        # loose records that fit nothing (or too much) group among themselves on exact fields
+        lo = rec.iloc[leftover]
+        for _, g in pd.DataFrame({"i": leftover}).groupby([lo["flat"].to_numpy(), lo["number"].to_numpy(),
+                                                          lo["street"].to_numpy(), lo["locality"].to_numpy()]):
+            ids = g["i"].to_numpy()
+            for j in ids[1:]:
+                uf.union(int(ids[0]), int(j))
+
+    ent = np.array([uf.find(i) for i in range(n)])
+    rec["entity"] = np.where(has_num, ent, -1)
+    rec["match_rule"] = rule
+    return rec
+
+
+def parsed_by_address(written: pd.DataFrame, parsed: pd.DataFrame) -> pd.DataFrame:
+    """Written (address, postcode) with its parsed flat, number, street and locality.
+
+    >>> w = pd.DataFrame({"address": ["2/14 Elm Rd"], "postcode": ["MH1 1AA"]})
+    >>> parsed_by_address(w, parse_addresses(w["address"]))["street"].tolist()
+    ['ELM ROAD']
+    """
+    return pd.DataFrame({"address": written["address"].to_numpy(), "postcode": written["postcode"].to_numpy(),
+                         "flat": parsed["flat"].to_numpy(), "number": parsed["number"].to_numpy(),
+                         "street": parsed["street"].to_numpy(), "locality": parsed["locality"].to_numpy()})
+
+
+def _surname_group_match(a: str, b: str) -> bool:
+    return bool(a) and bool(b) and (a == b or (len(a) >= 4 and a in b) or (len(b) >= 4 and b in a))
+
+
+def _attach_by_surname(ma: pd.DataFrame, parsed: pd.DataFrame, ent: pd.DataFrame) -> pd.DataFrame:
+    """Settle addresses that fit several entities, or only a street, by who lives there.
+
+    A street-only address (``Richmond Terrace``), or a number and street without a postcode that exists
+    in two localities, joins the single candidate entity where someone of the same surname group is
+    recorded. None or several such entities: it stays as it was.
+    """
+    todo = ma["match_rule"].isin(["no_house_number", "no_postcode_ambiguous"]) & ma["surname_norm"].notna()
+    if not todo.any():
+        return ma
+    info = ma.merge(parsed, on=["address", "postcode"], how="left")
+    known = info[info["address_id"].notna() & info["surname_norm"].notna()
+                 & ~info["match_rule"].isin(["no_postcode_ambiguous"])]
+    e = ent.set_index("address_id")
+    known = known.assign(ent_street=known["address_id"].map(e["street"]), ent_flat=known["address_id"].map(e["flat"]),
+                         ent_number=known["address_id"].map(e["number"]),
+                         ent_loc=known["address_id"].map(e["locality"]))
+    streets = known["ent_street"].dropna().unique()
+    if not len(streets):
+        return ma
+    for idx in np.flatnonzero(todo.to_numpy()):
+        row = info.iloc[idx]
+        sn, st, loc = row["surname_norm"], row["street"], row["locality"]
+        if not isinstance(st, str) or not st:
+            continue
+        hits = process.extract(st, streets, scorer=fuzz.ratio, score_cutoff=STREET_SIM_WITHOUT_POSTCODE, limit=None)
+        cand = known[known["ent_street"].isin({h[0] for h in hits})]
+        if row["match_rule"] == "no_postcode_ambiguous":
+            cand = cand[(cand["ent_flat"] == row["flat"]) & (cand["ent_number"] == row["number"])]
+        if isinstance(loc, str) and loc:
+            cand = cand[(cand["ent_loc"] == "") | (cand["ent_loc"] == loc)]
+        cand = cand[[_surname_group_match(sn, x) for x in cand["surname_norm"]]]
+        ids = cand["address_id"].unique()
+        if len(ids) == 1:
+            ma.iat[idx, ma.columns.get_loc("address_id")] = ids[0]
+            ma.iat[idx, ma.columns.get_loc("match_rule")] = (
+                "street_and_surname_single_fit" if row["match_rule"] == "no_house_number" else "surname_tiebreak")
+    return ma
+
+
+def resolve_addresses(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Resolve every mention's address into ``address_entities`` and ``mention_addresses``.
+
+    >>> resolve_addresses(con)  # doctest: +SKIP
+    {'written_addresses': 3120, 'entities': 2230, 'mentions_with_entity': 5012}
+    """
+    m = con.execute(f"""
+        SELECT mention_id, nullif(trim(address), '') AS address, nullif(trim(postcode), '') AS postcode,
+               nullif({SURNAME_SQL}, '') AS surname_norm
+        FROM person_mentions
+    """).df()
+    written = m[["address", "postcode"]].drop_duplicates().reset_index(drop=True)
+    # each written address is parsed once, however many mentions use it
+    written = written[written["address"].notna()].reset_index(drop=True)
+    parsed = parse_addresses(written["address"])
+    parsed["postcode"] = normalise_postcode(written["postcode"]).to_numpy()
+    # a postcode typed into the address line is still a postcode
+    in_line = parsed["locality"].str.extract(r"([A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})$")[0]
+    parsed["postcode"] = parsed["postcode"].where(parsed["postcode"].notna(), normalise_postcode(in_line))
+    parsed["locality"] = parsed["locality"].str.replace(r",?\s*[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$", "",
+                                                        regex=True).str.strip()
+    keyed = parsed.assign(_k=parsed[["flat", "number", "street", "locality"]].agg("|".join, axis=1)
+                          + "|" + parsed["postcode"].fillna(""))
+    distinct = keyed.drop_duplicates("_k").reset_index(drop=True)
+    res = resolve_address_records(distinct[["flat", "number", "street", "locality", "postcode", "building"]])
+    res["_k"] = distinct["_k"].to_numpy()
+
+    # entity attributes: the most common spelling of each field; id from the entity's canonical form
+    with_ent = res[res["entity"] >= 0].copy()
+    counts = keyed.groupby("_k").size()
+    with_ent["weight"] = counts.reindex(with_ent["_k"]).to_numpy()
+    with_ent["score"] = (with_ent["postcode"].notna().astype(int) * 2 + (with_ent["locality"] != "").astype(int))
+    best = with_ent.sort_values(["entity", "score", "weight", "_k"], ascending=[True, False, False, True])
+    canon = best.drop_duplicates("entity").set_index("entity")
+    pcs = with_ent.dropna(subset=["postcode"]).groupby("entity")["postcode"].agg(
+        lambda s: s.value_counts().index[0])
+    locs = with_ent[with_ent["locality"] != ""].groupby("entity")["locality"].agg(lambda s: s.value_counts().index[0])
+    blds = with_ent[with_ent["building"] != ""].groupby("entity")["building"].agg(lambda s: s.value_counts().index[0])
+    ent = pd.DataFrame(index=canon.index)
+    ent["flat"] = canon["flat"]
+    ent["number"] = canon["number"]
+    ent["street"] = canon["street"]
+    ent["locality"] = locs.reindex(ent.index).fillna("")
+    ent["postcode"] = pcs.reindex(ent.index)
+    ent["building"] = blds.reindex(ent.index).fillna("")
+    ent["n_spellings"] = with_ent.groupby("entity").size().reindex(ent.index)
+    ent["ambiguous"] = with_ent.groupby("entity")["match_rule"].agg(
+        lambda s: bool((s == "no_postcode_ambiguous").any())).reindex(ent.index)
+    ent["address_id"] = [stable_id("ADR", f, nb, st, pc if isinstance(pc, str) else "", lc, length=12)
+                         for f, nb, st, pc, lc in zip(ent["flat"], ent["number"], ent["street"], ent["postcode"],
+                                                      ent["locality"])]
+    flat_txt = np.where(ent["flat"] != "", "Flat " + ent["flat"] + ", ", "")
+    ent["label"] = (flat_txt + ent["number"] + " " + ent["street"].str.title()
+                    + np.where(ent["locality"] != "", ", " + ent["locality"].str.title(), "")
+                    + np.where(ent["postcode"].notna(), ", " + ent["postcode"].fillna(""), ""))
+    res["address_id"] = res["entity"].map(ent["address_id"])
+
+    keyed["address_id"] = keyed["_k"].map(res.set_index("_k")["address_id"])
+    keyed["match_rule"] = keyed["_k"].map(res.set_index("_k")["match_rule"])
+    written = pd.concat([written, keyed[["address_id", "match_rule"]]], axis=1)
+    ma = m.merge(written, on=["address", "postcode"], how="left")
+    ma["match_rule"] = ma["match_rule"].fillna("no_address")
+    ma = _attach_by_surname(ma, parsed_by_address(written, parsed), ent)
+    # the postcode alone still says roughly where someone was (used to count a family's moves)
+    ma["postcode_norm"] = normalise_postcode(ma["postcode"]).to_numpy()
+    replace_table(con, "mention_addresses",
+                  ma[["mention_id", "address_id", "match_rule", "address", "postcode", "postcode_norm"]]
+                  .rename(columns={"address": "address_written", "postcode": "postcode_written"}))
+    replace_table(con, "address_entities",
+                  ent.reset_index(drop=True)[["address_id", "flat", "number", "street", "locality", "postcode",
+                                              "building", "label", "n_spellings", "ambiguous"]])
+    return {"written_addresses": int(len(written)), "entities": int(len(ent)),
+            "mentions_with_entity": int(ma["address_id"].notna().sum())}
