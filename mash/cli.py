@@ -161,9 +161,14 @@ def _print_outputs(paths: Paths, seconds: float) -> None:
     console.print(f"Warehouse:   [bold]{paths.warehouse}[/]")
     console.print(f"Raw store:   {paths.raw_store}")
     console.print(f"Outputs:     {paths.outputs}")
+    # One line per output file, except the per-alert pages, which are counted (there can be hundreds).
     for p in sorted(paths.outputs.rglob("*")) if paths.outputs.exists() else []:
-        if p.is_file():
+        if p.is_file() and p.parent.name != "alerts":
             console.print(f"  - {p}")
+    pages = paths.outputs / "analytics" / "alerts"
+    if pages.is_dir():
+        console.print(f"  - {pages}/ ({len(list(pages.glob('*.html')))} alert pages: information product, "
+                      f"chronology and family network for each alert)")
     console.print(f"Dagster runs: {paths.home / 'dagster'} (browse with `make ui`)")
 
 

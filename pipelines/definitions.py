@@ -19,6 +19,7 @@ import dagster as dg
 from mash.ingest import load_configs
 from mash.settings import Paths
 from pipelines.ingest import build_ingest, ingest_asset_key
+from pipelines.detection import build_detection
 from pipelines.linkage import build_linkage
 from pipelines.reports import build_ingest_report
 from pipelines.resources import build_resources
@@ -49,6 +50,7 @@ def build_definitions(paths: Paths | None = None) -> dg.Definitions:
     persons, persons_check = build_linkage(ingest_keys, pool=WRITER_POOL)
     assets.append(persons)
     checks.append(persons_check)
+    assets.append(build_detection(pool=WRITER_POOL))
 
     daily = dg.define_asset_job("mash_daily", selection=dg.AssetSelection.all(),
                                 description="The whole pipeline: ingest every partner, then everything downstream.")

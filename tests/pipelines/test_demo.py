@@ -29,9 +29,17 @@ def test_sample_world_runs_end_to_end_and_reconciles(tmp_path, monkeypatch):
     # Every mention got a person id from the linkage asset.
     assert con.execute("SELECT count(*) FROM person_mentions").fetchall() == \
         con.execute("SELECT count(*) FROM mention_person").fetchall()
+    # Detection ran after linkage: alerts with evidence, and the analyst's queue on disk.
+    n_alerts = con.execute("SELECT count(*) FROM alerts").fetchall()[0][0]
+    assert n_alerts > 0
+    assert con.execute("SELECT count(*) FROM alerts a WHERE NOT EXISTS "
+                       "(SELECT 1 FROM alert_evidence e WHERE e.alert_id = a.alert_id)").fetchall()[0][0] == 0
+    assert (paths.outputs / "analytics" / "alert_queue.csv").exists()
+    ids = {r[0] for r in con.execute("SELECT alert_id FROM alerts").fetchall()}
     con.close()
     # Re-running the whole job changes nothing.
     assert run_pipeline(paths)
     con = duckdb.connect(str(paths.warehouse), read_only=True)
     assert con.execute("SELECT sum(rows_in) FROM deliveries").fetchall()[0][0] == d[0]
+    assert {r[0] for r in con.execute("SELECT alert_id FROM alerts").fetchall()} == ids  # stable alert ids
     con.close()
