@@ -259,6 +259,34 @@ def link(
     console.print(f"Wrote {out} (+ .settings.json, .model.json); {len(result.review_queue):,} pairs for review")
 
 
+@app.command()
+def evaluate(
+    home: HomeOpt = None,
+    truth: Annotated[Path, typer.Option(help="truth/ folder of the synthetic world that was ingested.")] =
+        SAMPLE_WORLD / "truth",
+) -> None:
+    """Score the last run's alerts against a synthetic world's ground truth (synthetic data only).
+
+    Precision and recall per planted pattern type, and alerts resting on wrongly merged decoys,
+    using the person ids the pipeline's own linkage produced.
+    """
+    import pandas as pd
+
+    from analytics.evaluate import evaluate as score, write_evaluation
+    from mash.warehouse import connect
+
+    paths = Paths.from_env(home)
+    con = connect(paths.warehouse)
+    result = score(con, truth)
+    out = paths.outputs / "evaluation"
+    write_evaluation(result, out)
+    con.close()
+    with pd.option_context("display.width", 200, "display.max_columns", 30):
+        print(result["by_pattern"].to_string(index=False))
+    console.print(f"Alerts resting on a wrongly merged decoy: {result['decoy_alerts']}")
+    console.print(f"Written to {out}")
+
+
 @bench_app.command("ingest")
 def bench_ingest(
     notifications: Annotated[int, typer.Option(help="World size.")] = 1_000_000,
