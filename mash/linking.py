@@ -16,7 +16,6 @@ passed to every run.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import duckdb
@@ -122,10 +121,3 @@ def conflicting_identifiers(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     df = df[df["nhs"].map(is_valid_nhs)]
     n = df.groupby("person_id")["nhs"].nunique()
     return n[n > 1].rename("distinct_valid_nhs").reset_index()
-
-
-def explain_json(con: duckdb.DuckDBPyConnection, mention_l: str, mention_r: str) -> str:
-    """The stored field-by-field evidence for one linked pair, as JSON."""
-    df = con.execute("SELECT * FROM link_explanations WHERE record_id_l = ? AND record_id_r = ?",
-                     [mention_l, mention_r]).df()
-    return json.dumps(df.to_dict(orient="records"), default=str, indent=2)

@@ -10,7 +10,6 @@ Dagster writers share one pool of limit 1); readers open read-only.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
@@ -103,17 +102,6 @@ CREATE TABLE IF NOT EXISTS rejects (
 """
 
 TABLES = ("deliveries", "notifications", "person_mentions", "rejects")
-
-
-def default_home() -> Path:
-    """Where outputs go: ``$MASH_HOME`` or ``./var``."""
-    return Path(os.environ.get("MASH_HOME", "var")).resolve()
-
-
-def default_warehouse() -> Path:
-    """The warehouse file: ``$MASH_WAREHOUSE`` or ``<home>/warehouse.duckdb``."""
-    env = os.environ.get("MASH_WAREHOUSE")
-    return Path(env).resolve() if env else default_home() / "warehouse.duckdb"
 
 
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:

@@ -73,7 +73,3 @@ def build_ingest(cfg: PartnerConfig, pool: str, freshness: dg.FreshnessPolicy | 
                                                  or "none")})
 
     return _ingest, [_reconcile, _contracts]
-
-
-def ingest_asset_keys(configs: dict[str, PartnerConfig]) -> list[dg.AssetKey]:
-    return [ingest_asset_key(p) for p in sorted(configs)]

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -227,8 +226,3 @@ def ingest_partner(con: duckdb.DuckDBPyConnection, cfg: PartnerConfig, landing_r
         if on_file:
             on_file(result)
     return results
-
-
-def copy_tree(src: Path, dst: Path) -> None:
-    """Copy a landing tree (e.g. the committed sample) keeping file times, so received dates are stable."""
-    shutil.copytree(src, dst, dirs_exist_ok=True, copy_function=shutil.copy2)
