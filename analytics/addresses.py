@@ -26,7 +26,6 @@ Tables written: ``address_entities`` and ``mention_addresses``.
 
 from __future__ import annotations
 
-import re
 
 import duckdb
 import numpy as np
@@ -34,6 +33,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from analytics.names import SURNAME_SQL
+from matching.postcodes import standardise_postcodes
 from analytics.sqlutil import replace_table, stable_id
 
 STREET_TYPES = {
@@ -47,8 +47,6 @@ _KIND_WORDS = sorted(set(STREET_TYPES) | set(STREET_TYPES.values()) | {"MEWS", "
                      key=len, reverse=True)
 _KIND_RE = "|".join(_KIND_WORDS)
 
-POSTCODE_RE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
-
 # how similar two street names must be (rapidfuzz ratio, 0-100)
 STREET_SIM_WITH_POSTCODE = 80
 STREET_SIM_WITHOUT_POSTCODE = 92
@@ -57,14 +55,15 @@ STREET_SIM_WITHOUT_POSTCODE = 92
 def normalise_postcode(values: pd.Series) -> pd.Series:
     """Upper case, one space before the inward code; anything not shaped like a postcode becomes NA.
 
+    One rule for the whole project: this is the matching engine's standardiser, keeping valid ones only.
+
     >>> normalise_postcode(pd.Series(["mh4 2tt", "MH42TT", "n/a", None])).tolist()
     ['MH4 2TT', 'MH4 2TT', nan, nan]
     """
-    s = values.astype("object").where(values.notna(), "").astype(str).str.upper().str.replace(r"[^A-Z0-9]", "",
-                                                                                                  regex=True)
-    ok = s.str.match(POSTCODE_RE)
-    out = s.str[:-3] + " " + s.str[-3:]
-    return out.where(ok, np.nan).astype("object")
+    std = standardise_postcodes(values.reset_index(drop=True))
+    ok = std["postcode_valid"].fillna(False).astype(bool).to_numpy()
+    out = pd.Series(np.where(ok, std["postcode"].to_numpy(dtype=object), np.nan), index=values.index, dtype="object")
+    return out
 
 
 def _expand_street(street: pd.Series) -> pd.Series:
