@@ -164,7 +164,7 @@ def escalation(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
         WHERE (e.concern_type = 'domestic_abuse' AND e.dash_risk IS NOT NULL)
            OR e.rag IS NOT NULL OR (e.attendance_pct IS NOT NULL AND f.relation = 'child')
            OR ({str("severity" in use).lower()} AND f.relation = 'child')
-        ORDER BY f.network_id, e.event_date, e.notification_id
+        ORDER BY f.network_id, e.event_date, e.notification_id, lm.person_id, f.relation
     """).df()
     # a network needs min_points readings in at least min_signals signals before any chain is worth finding
     ok = pd.DataFrame({

@@ -212,6 +212,19 @@ def _coded_table(features: pd.DataFrame, parsed: list[BlockingRule], link_type: 
     return pa.Table.from_arrays(arrays, names=names)
 
 
+def _in_row_order(res: dict, rules: list[str]) -> CandidatePairs:
+    """Candidate pairs sorted by (row_l, row_r).
+
+    DuckDB's parallel join returns rows in a different order from run to run; every
+    later step (EM sums, clustering's tie-breaks between equal weights) must see
+    one order, or the same data could give different persons in different runs.
+    """
+    row_l = np.asarray(res["row_l"], dtype=np.int64)
+    row_r = np.asarray(res["row_r"], dtype=np.int64)
+    order = np.lexsort((row_r, row_l))
+    return CandidatePairs(row_l[order], row_r[order], np.asarray(res["rule"], dtype=np.int16)[order], list(rules))
+
+
 def block(features: pd.DataFrame, rules: list[str], link_type: str = "dedupe", fa=None) -> CandidatePairs:
     """Candidate pairs of one table (self-join), de-duplicated across rules.
 
@@ -232,10 +245,7 @@ def block(features: pd.DataFrame, rules: list[str], link_type: str = "dedupe", f
     sql = compile_rules_sql(parsed, link_type=link_type)
     res = con.execute(f"SELECT row_l, row_r, rule FROM {sql}").fetchnumpy()
     con.close()
-    return CandidatePairs(
-        np.asarray(res["row_l"], dtype=np.int64), np.asarray(res["row_r"], dtype=np.int64),
-        np.asarray(res["rule"], dtype=np.int16), list(rules),
-    )
+    return _in_row_order(res, rules)
 
 
 def block_between(new: pd.DataFrame, existing, rules: list[str]) -> CandidatePairs:
@@ -258,10 +268,7 @@ def block_between(new: pd.DataFrame, existing, rules: list[str]) -> CandidatePai
     sql = compile_rules_sql(parsed, left_table="new_t", right_table="old_t")
     res = con.execute(f"SELECT row_l, row_r, rule FROM {sql}").fetchnumpy()
     con.close()
-    return CandidatePairs(
-        np.asarray(res["row_l"], dtype=np.int64), np.asarray(res["row_r"], dtype=np.int64),
-        np.asarray(res["rule"], dtype=np.int16), list(rules),
-    )
+    return _in_row_order(res, rules)
 
 
 def estimate_rule_pairs(features: pd.DataFrame, rule: str) -> int | None:

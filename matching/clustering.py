@@ -213,7 +213,7 @@ def _greedy_constrained(nodes: np.ndarray, edges: list[tuple[float, int, int]],
 
     members: dict[int, set[int]] = {int(x): {int(x)} for x in nodes}
     # blocked sets are kept per root: the union of its members' cannot-links
-    for _, x, y in sorted(edges, key=lambda e: -e[0]):
+    for _, x, y in sorted(edges, key=lambda e: (-e[0], e[1], e[2])):  # ties: by row, not input order
         rx, ry = find(x), find(y)
         if rx == ry:
             continue
