@@ -21,6 +21,11 @@ def replace_table(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame) -
     [(1,)]
     """
     tmp = f"_df_{name}"
+    # An object column with no values has no type to infer; DuckDB would guess a number and a
+    # later join on an id would fail. Ids and labels are text, so say so.
+    empty_obj = [c for c in df.columns if df[c].dtype == object and df[c].isna().all()]
+    if empty_obj:
+        df = df.astype({c: "string" for c in empty_obj})
     con.register(tmp, df)
     try:
         con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {tmp}")
