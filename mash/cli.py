@@ -172,10 +172,25 @@ def _print_outputs(paths: Paths, seconds: float) -> None:
     console.print(f"Dagster runs: {paths.home / 'dagster'} (browse with `make ui`)")
 
 
+def _demo_key_if_unset() -> None:
+    """The demo encrypts its warehouse too: with a generated demo key unless one is configured."""
+    import os
+
+    from mash.warehouse import KEY_ENV, KEY_FILE_ENV, use_demo_key
+
+    if os.environ.get(KEY_ENV) or os.environ.get(KEY_FILE_ENV):
+        console.print("Warehouse encrypted with the configured key.")
+        return
+    key = use_demo_key()
+    console.print(f"Warehouse encrypted with a generated [bold]demo key[/] at {key} (synthetic data only; "
+                  "for real data create a key with `mash key new PATH` and set MASH_WAREHOUSE_KEY_FILE).")
+
+
 @app.command()
 def demo(home: HomeOpt = None) -> None:
     """Copy the committed synthetic sample into the landing folders and run the whole pipeline."""
     paths = Paths.from_env(home)
+    _demo_key_if_unset()
     src = SAMPLE_WORLD / "landing"
     if not src.is_dir():
         console.print(f"[red]No sample at {src}; run `mash generate --out {SAMPLE_WORLD}` first.[/]")
@@ -194,6 +209,7 @@ def ui(home: HomeOpt = None, port: int = 3000) -> None:
 
     paths = Paths.from_env(home)
     os.environ["MASH_HOME"] = str(paths.home)
+    _demo_key_if_unset()
     from pipelines.instance import ensure_dagster_home
 
     ensure_dagster_home(paths)
@@ -285,6 +301,20 @@ def evaluate(
         print(result["by_pattern"].to_string(index=False))
     console.print(f"Alerts resting on a wrongly merged decoy: {result['decoy_alerts']}")
     console.print(f"Written to {out}")
+
+
+key_app = typer.Typer(help="Keys for the encrypted warehouse and research pseudonyms.", no_args_is_help=True)
+app.add_typer(key_app, name="key")
+
+
+@key_app.command("new")
+def key_new(path: Annotated[Path, typer.Argument(help="New key file; must be outside any git work tree.")]) -> None:
+    """Write a new random 256-bit key (hex, owner-only file) and print its fingerprint, never the key."""
+    from mash.governance.pseudonymise import key_fingerprint, load_key, new_key, save_key
+
+    save_key(new_key(), path)
+    console.print(f"Wrote {path} (fingerprint {key_fingerprint(load_key(path))}). "
+                  "Set MASH_WAREHOUSE_KEY_FILE or MASH_RESEARCH_KEY_FILE to it.")
 
 
 @bench_app.command("ingest")

@@ -6,13 +6,30 @@ rest of ingestion at a million rows. The pandera contracts check uniqueness inst
 
 Writers open read-write (one at a time: DuckDB has a single writer, and the
 Dagster writers share one pool of limit 1); readers open read-only.
+
+The file is encrypted at rest with DuckDB's own database encryption (AES-256-GCM).
+The key never lives in the repository: it comes from ``MASH_WAREHOUSE_KEY`` (hex) or
+the file named by ``MASH_WAREHOUSE_KEY_FILE`` (hex, owner-only, outside any git
+tree); see :func:`warehouse_key`. ``mash demo`` generates a demo key and says so.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
+
+from mash.governance.pseudonymise import load_key, new_key, save_key
+
+KEY_ENV = "MASH_WAREHOUSE_KEY"
+KEY_FILE_ENV = "MASH_WAREHOUSE_KEY_FILE"
+DEMO_KEY_FILE = Path.home() / ".mash-analytics" / "demo-warehouse.key"
+ATTACHED = "warehouse"
+
+
+class WarehouseKeyError(RuntimeError):
+    """No usable warehouse key: none configured, or not the one the file was encrypted with."""
 
 DDL = """
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -104,16 +121,84 @@ CREATE TABLE IF NOT EXISTS rejects (
 TABLES = ("deliveries", "notifications", "person_mentions", "rejects")
 
 
-def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse, creating its tables when opened for writing.
+def warehouse_key() -> str:
+    """The warehouse key as hex: ``$MASH_WAREHOUSE_KEY``, else the file ``$MASH_WAREHOUSE_KEY_FILE``.
+
+    >>> os.environ[KEY_ENV] = "ab" * 32; warehouse_key()[:6]
+    'ababab'
+    >>> del os.environ[KEY_ENV]
+    """
+    if os.environ.get(KEY_ENV):
+        return load_key(f"env:{KEY_ENV}").hex()
+    if os.environ.get(KEY_FILE_ENV):
+        return load_key(os.environ[KEY_FILE_ENV]).hex()
+    raise WarehouseKeyError(
+        f"The warehouse is encrypted and no key is configured. Set {KEY_FILE_ENV} to a key file outside the "
+        f"repository (create one with `mash key new PATH`), or {KEY_ENV} to the key in hex. "
+        f"`mash demo` uses a generated demo key ({DEMO_KEY_FILE}).")
+
+
+def use_demo_key() -> Path:
+    """Point ``$MASH_WAREHOUSE_KEY_FILE`` at the demo key, creating it on first use; returns its path.
+
+    Only for the synthetic demo: the key sits in the user's home, outside the repository.
+
+    >>> use_demo_key().name  # doctest: +SKIP
+    'demo-warehouse.key'
+    """
+    if not DEMO_KEY_FILE.exists():
+        DEMO_KEY_FILE.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        save_key(new_key(), DEMO_KEY_FILE)
+    os.environ[KEY_FILE_ENV] = str(DEMO_KEY_FILE)
+    os.environ.pop(KEY_ENV, None)
+    return DEMO_KEY_FILE
+
+
+def _sql_text(value: str) -> str:
+    """A SQL string literal; ATTACH takes no parameters, so the path is quoted here."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _httpfs_dir() -> str:
+    import duckdb_ext  # the duckdb-ext-httpfs wheel, pinned with duckdb
+
+    return str(Path(duckdb_ext.__path__[0]) / "extensions")
+
+
+def connect(path: Path | str, read_only: bool = False, key: str | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the (encrypted) warehouse, creating its tables when opened for writing.
+
+    ``key`` (hex) defaults to :func:`warehouse_key`. ``":memory:"`` opens an
+    unencrypted scratch warehouse (for tests and examples).
 
     >>> con = connect(":memory:")
     >>> con.execute("select count(*) from deliveries").fetchall()
     [(0,)]
     """
-    if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    if str(path) == ":memory:":
+        con = duckdb.connect(":memory:")
+    else:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = key or warehouse_key()
+        # Writing an encrypted file needs OpenSSL's random numbers, which DuckDB gets from httpfs;
+        # extensions load only from the pinned wheel, never from the network.
+        con = duckdb.connect(":memory:", config={
+            "extension_directory": _httpfs_dir(), "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            # spill files beside the warehouse, not in whatever folder we were started from
+            "temp_directory": str(path.parent / ".duckdb_tmp")})
+        con.execute("LOAD httpfs")
+        options = f"ENCRYPTION_KEY {_sql_text(key)}" + (", READ_ONLY" if read_only else "")
+        try:
+            con.execute(f"ATTACH {_sql_text(str(path))} AS {ATTACHED} ({options})")
+        except duckdb.Error as exc:
+            con.close()
+            raise WarehouseKeyError(
+                f"Cannot open the warehouse {path} with the configured key ({exc}). Either the key is "
+                f"not the one it was encrypted with, or the file predates encryption; a demo warehouse can "
+                f"be rebuilt with `make clean demo`.") from None
+        con.execute(f"USE {ATTACHED}")
     if not read_only:
         # Checkpoint (rewrite the file from the WAL) rarely: ingest commits once per delivery, and
         # a checkpoint on every commit was 40% of ingest time at a million rows.

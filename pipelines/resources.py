@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from mash.settings import Paths
+from mash.warehouse import connect
 
 
 class MashPaths(dg.ConfigurableResource):
@@ -28,11 +31,25 @@ class MashPaths(dg.ConfigurableResource):
         return Path(getattr(self, name))
 
 
+class WarehouseResource(DuckDBResource):
+    """The encrypted warehouse: a ``DuckDBResource`` whose connections come from
+    :func:`mash.warehouse.connect`, which attaches the file with its key."""
+
+    read_only: bool = False
+
+    @contextmanager
+    def get_connection(self) -> Iterator:
+        con = connect(self.database, read_only=self.read_only)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
 def build_resources(paths: Paths) -> dict:
     """The writer (read-write), the reader (read-only) and the folders, for one warehouse."""
     return {
-        "warehouse": DuckDBResource(database=str(paths.warehouse)),
-        "warehouse_reader": DuckDBResource(database=str(paths.warehouse),
-                                           connection_config={"access_mode": "READ_ONLY"}),
+        "warehouse": WarehouseResource(database=str(paths.warehouse)),
+        "warehouse_reader": WarehouseResource(database=str(paths.warehouse), read_only=True),
         "paths": MashPaths.from_paths(paths),
     }

@@ -24,6 +24,21 @@ FIXTURE_PARTNERS = Path(__file__).parent / "fixtures" / "partners"
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 
 
+def _test_warehouse_key() -> None:
+    """Every test warehouse is encrypted with a throwaway key (child processes inherit it)."""
+    import tempfile
+
+    from mash.governance.pseudonymise import new_key, save_key
+    from mash.warehouse import KEY_ENV, KEY_FILE_ENV
+
+    os.environ.pop(KEY_ENV, None)
+    folder = Path(tempfile.mkdtemp(prefix="mash-test-key-"))
+    os.environ[KEY_FILE_ENV] = str(save_key(new_key(), folder / "warehouse.key"))
+
+
+_test_warehouse_key()
+
+
 @dataclass
 class Hub:
     """A temporary MASH: landing folders, raw store and a real warehouse file."""

@@ -6,7 +6,7 @@ import dataclasses
 import json
 
 import dagster as dg
-import duckdb
+from mash.warehouse import connect
 
 from mash.settings import Paths
 from pipelines.definitions import TIMEZONE, WRITER_POOL, build_definitions
@@ -60,13 +60,13 @@ def test_materialise_ingest_on_temporary_warehouse(tmp_path):
     meta = result.asset_materializations_for_node(asset.op.name)[0].metadata
     assert meta["rows_loaded"].value == 3 and meta["files_quarantined"].value != "none"
     assert (paths.outputs / "ingest" / "deliveries.csv").exists()
-    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    con = connect(paths.warehouse, read_only=True)
     assert con.execute("SELECT count(*) FROM person_mentions").fetchall() == [(3,)]
     con.close()
     # Re-materialising gives the same warehouse.
     again = dg.materialize([asset, *checks], resources=build_resources(paths), instance=dg.DagsterInstance.ephemeral())
     assert again.success
-    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    con = connect(paths.warehouse, read_only=True)
     assert con.execute("SELECT count(*) FROM person_mentions").fetchall() == [(3,)]
     assert con.execute("SELECT count(*) FROM deliveries").fetchall() == [(2,)]
     con.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import duckdb
+from mash.warehouse import connect
 import pandas as pd
 
 from mash.settings import SAMPLE_WORLD, Paths
@@ -17,7 +17,7 @@ def test_sample_world_runs_end_to_end_and_reconciles(tmp_path, monkeypatch):
 
     shutil.copytree(SAMPLE_WORLD / "landing", paths.landing)
     assert run_pipeline(paths)
-    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    con = connect(paths.warehouse, read_only=True)
     d = con.execute("SELECT sum(rows_in), sum(rows_loaded), sum(rows_rejected) FROM deliveries").fetchall()[0]
     assert d[0] == d[1] + d[2] and d[0] > 0
     # Every delivered record in the ground truth is in the warehouse (nothing lost, nothing invented).
@@ -39,7 +39,7 @@ def test_sample_world_runs_end_to_end_and_reconciles(tmp_path, monkeypatch):
     con.close()
     # Re-running the whole job changes nothing.
     assert run_pipeline(paths)
-    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    con = connect(paths.warehouse, read_only=True)
     assert con.execute("SELECT sum(rows_in) FROM deliveries").fetchall()[0][0] == d[0]
     assert {r[0] for r in con.execute("SELECT alert_id FROM alerts").fetchall()} == ids  # stable alert ids
     con.close()
