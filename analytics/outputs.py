@@ -25,6 +25,7 @@ import plotly.io as pio
 import plotly.offline
 
 from mash.export import write_csv_safe
+from mash.governance.decisions import latest_shares
 
 RAG_COLOUR = {"red": "#c0392b", "amber": "#d68910", "green": "#1e8449", "blue": "#2471a3"}
 SEV_SIZE = {"low": 9, "medium": 12, "high": 15, "critical": 18}
@@ -167,6 +168,8 @@ class PageData:
             self.profiles = con.execute("""
                 SELECT person_id, display_name, dob FROM person_profiles
             """).df().set_index("person_id")
+            shares = latest_shares(con)
+            self.shares = shares[shares["alert_id"].isin(alert_ids) & shares["decision"].eq("share")]
         finally:
             con.unregister("_page_ids")
         self.members_by = dict(tuple(self.members.groupby("alert_id")))
@@ -263,8 +266,30 @@ def _network(pd_: PageData, alert_id: str) -> str:
     return _figure_html(data, layout, f"net-{alert_id}")
 
 
-def _information_product(notes: pd.DataFrame) -> str:
-    """What each agency holds about the alert's people, under the owning agency's name."""
+def _information_product(notes: pd.DataFrame, shares: pd.DataFrame) -> str:
+    """The items shared under a recorded decision, each under its owning agency's name."""
+    if shares.empty:
+        return ("<p class=\"note\"><b>Nothing shared yet.</b> An agency's item enters the information product "
+                "only under a recorded decision to share it (<code>mash consent</code>, then <code>mash share</code>)."
+                "</p>")
+    shared = notes.merge(shares, on=["alert_id", "notification_id"], how="inner")
+    parts = []
+    for agency, g in shared.groupby("owner_agency_x", sort=True):
+        rows = "".join(
+            f"<tr><td>{esc(r.event_date)}</td><td>{esc(r.concern_type)}</td><td>{esc(r.severity)}</td>"
+            f"<td>{esc(r.people)}</td><td>{esc(r.shared_with)}</td><td>{esc(r.lawful_basis)}</td>"
+            f"<td>{esc(r.rationale)}</td><td>{esc(r.decided_by)} {esc(r.decided_at)}</td></tr>"
+            for r in g.itertuples(index=False))
+        parts.append(
+            f"<div class=\"agency\"><h3>Owner: {esc(agency)}</h3><table><tr><th>date</th><th>concern</th>"
+            f"<th>severity</th><th>people named</th><th>shared with</th><th>lawful basis</th><th>rationale</th>"
+            f"<th>decided by</th></tr>{rows}</table></div>")
+    return "".join(parts)
+
+
+def _hub_holdings(notes: pd.DataFrame, shares: pd.DataFrame) -> str:
+    """What each agency holds about the alert's people, under the owning agency's name (hub only)."""
+    shared = set(zip(shares["alert_id"], shares["notification_id"]))
     parts = []
     for agency, g in notes.groupby("owner_agency", sort=True):
         rows = "".join(
@@ -273,12 +298,13 @@ def _information_product(notes: pd.DataFrame) -> str:
             f"<td>{esc(r.concern_type)}</td><td>{esc(r.severity)}</td>"
             f"<td>{esc(' '.join(str(x) for x in (r.decision, r.rag, r.dash_risk) if isinstance(x, str)))}"
             f"{esc(f' attendance {r.attendance_pct}%' if pd.notna(r.attendance_pct) else '')}</td>"
-            f"<td>{esc(r.people)}</td><td>{esc(r.consent)}</td><td>{esc(r.free_text)}</td></tr>"
+            f"<td>{esc(r.people)}</td><td>{esc(r.consent)}</td><td>{esc(r.free_text)}</td>"
+            f"<td>{'shared' if (r.alert_id, r.notification_id) in shared else 'not shared'}</td></tr>"
             for r in g.itertuples(index=False))
         parts.append(
             f"<div class=\"agency\"><h3>Held by {esc(agency)}</h3><table><tr><th></th><th>date</th><th>ref</th>"
             f"<th>concern</th><th>severity</th><th>decision / RAG / DASH</th><th>people named</th>"
-            f"<th>consent</th><th>summary</th></tr>{rows}</table></div>")
+            f"<th>consent</th><th>summary</th><th>share decision</th></tr>{rows}</table></div>")
     return "".join(parts)
 
 
@@ -288,6 +314,7 @@ def render_alert_page(pd_: PageData, alert_id: str, js_path: str) -> str:
     a = pd_.alerts.loc[alert_id]
     mem = pd_.members_by.get(alert_id, pd_.members.iloc[0:0])
     notes = pd_.notes_by.get(alert_id, pd_.notes.iloc[0:0])
+    shares = pd_.shares[pd_.shares["alert_id"] == alert_id]
     mrows = "".join(f"<tr><td>{esc(r.relation)}</td><td>{esc(r.name)}</td><td>{esc(r.person_id)}</td>"
                     f"<td>{esc(r.dob)}</td><td>{'child' if r.is_child else 'adult'}</td></tr>"
                     for r in mem.itertuples(index=False))
@@ -309,10 +336,11 @@ def render_alert_page(pd_: PageData, alert_id: str, js_path: str) -> str:
         f"{mrows}</table>"
         f"<h2>Chronology</h2>{_chronology(notes, alert_id)}"
         f"<h2>Family network</h2>{_network(pd_, alert_id)}"
-        f"<h2>Information product</h2><p class=\"note\">What each agency holds about these people. Each "
-        f"agency's information stays its own: share on a need-to-know basis and record every decision to "
-        f"share, with what was shared, with whom, when and on what lawful basis.</p>"
-        f"{_information_product(notes)}")
+        f"<h2>Information product</h2><p class=\"note\">For the recommended lead agency: only items an analyst "
+        f"has decided to share, each with its owner, recipient, lawful basis and rationale.</p>"
+        f"{_information_product(notes, shares)}"
+        f"<h2>Held in the hub</h2><p class=\"note\">Hub only. Each agency's information stays its own until a "
+        f"decision to share it is recorded.</p>{_hub_holdings(notes, shares)}")
     return _page(f"Alert {alert_id}", body, js_path)
 
 

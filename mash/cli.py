@@ -28,6 +28,36 @@ console = Console(width=None if sys.stdout.isatty() else 140)
 HomeOpt = Annotated[Optional[Path], typer.Option("--home", help="Output folder (default $MASH_HOME or ./var).")]
 
 
+@app.callback()
+def _who(
+    role: Annotated[Optional[str], typer.Option(help="Your role: analyst, commissioner, researcher or "
+                                                     "administrator (default $MASH_ROLE).")] = None,
+    purpose: Annotated[Optional[str], typer.Option(help="Why you are doing this; recorded in the audit log "
+                                                        "(default $MASH_PURPOSE).")] = None,
+    user: Annotated[Optional[str], typer.Option(help="Who you are (default $MASH_USER or your login).")] = None,
+    agency: Annotated[Optional[str], typer.Option(help="Your agency (default $MASH_AGENCY or MASH).")] = None,
+) -> None:
+    """Every command is checked against your role and recorded in the audit log with its purpose."""
+    import os
+
+    # Through the environment, so that Dagster's step processes act for the same person.
+    for name, value in (("MASH_ROLE", role), ("MASH_PURPOSE", purpose), ("MASH_USER", user),
+                        ("MASH_AGENCY", agency)):
+        if value:
+            os.environ[name] = value
+
+
+def _gate(paths: Paths, capability: str, **what) -> "Actor":
+    """Check the caller's role for ``capability`` and audit it; a refusal ends the command with its reason."""
+    from mash.governance.access import AccessDenied, check
+
+    try:
+        return check(paths, capability, what={k: str(v) for k, v in what.items() if v is not None})
+    except AccessDenied as exc:
+        console.print(f"[red]Refused:[/] {exc}. The attempt is recorded in the audit log.")
+        raise typer.Exit(3) from None
+
+
 def _progress() -> Progress:
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), console=console, transient=False)
@@ -101,7 +131,9 @@ def ingest(
 
     Purpose: MASH screening. Re-running is safe: files already loaded are skipped.
     """
-    _ingest(Paths.from_env(home), partner)
+    paths = Paths.from_env(home)
+    _gate(paths, "write_identifiable", command="ingest", partners=",".join(partner or []) or "all")
+    _ingest(paths, partner)
 
 
 def run_pipeline(paths: Paths, job_name: str = "mash_daily") -> bool:
@@ -131,6 +163,7 @@ def run(home: HomeOpt = None) -> None:
     Purpose: the scheduled MASH run, on demand.
     """
     paths = Paths.from_env(home)
+    _gate(paths, "write_identifiable", command="run", job="mash_daily")
     t0 = time.perf_counter()
     ok = run_pipeline(paths)
     _print_outputs(paths, time.perf_counter() - t0)
@@ -170,6 +203,11 @@ def _print_outputs(paths: Paths, seconds: float) -> None:
         console.print(f"  - {pages}/ ({len(list(pages.glob('*.html')))} alert pages: information product, "
                       f"chronology and family network for each alert)")
     console.print(f"Dagster runs: {paths.home / 'dagster'} (browse with `make ui`)")
+    from mash.governance.audit import AuditLog
+
+    check = AuditLog(paths.audit_log).verify()
+    console.print(f"Audit log:   {paths.audit_log} ({check.entries:,} entries, "
+                  + ("[green]hash chain verified[/])" if check.ok else f"[red]FAILED: {check.problem}[/])"))
 
 
 def _demo_key_if_unset() -> None:
@@ -189,7 +227,12 @@ def _demo_key_if_unset() -> None:
 @app.command()
 def demo(home: HomeOpt = None) -> None:
     """Copy the committed synthetic sample into the landing folders and run the whole pipeline."""
+    import os
+
     paths = Paths.from_env(home)
+    # The demo acts as an analyst on synthetic data unless told otherwise; it is audited like any run.
+    os.environ.setdefault("MASH_ROLE", "analyst")
+    os.environ.setdefault("MASH_PURPOSE", "demo on synthetic data")
     _demo_key_if_unset()
     src = SAMPLE_WORLD / "landing"
     if not src.is_dir():
@@ -210,6 +253,7 @@ def ui(home: HomeOpt = None, port: int = 3000) -> None:
     paths = Paths.from_env(home)
     os.environ["MASH_HOME"] = str(paths.home)
     _demo_key_if_unset()
+    _gate(paths, "write_identifiable", command="ui")
     from pipelines.instance import ensure_dagster_home
 
     ensure_dagster_home(paths)
@@ -266,8 +310,13 @@ def link(
     """
     from matching.api import link_csv
 
+    paths = Paths.from_env()
+    actor = _gate(paths, "read_identifiable", command="link", input=input)
     t0 = time.perf_counter()
     result = link_csv(input, out, settings_path=settings, threshold=threshold)
+    from mash.governance.access import record
+
+    record(paths, actor, "export", {"files": [str(out)], "records": len(result.clusters)})
     persons = result.clusters["person_id"].nunique()
     console.print(f"{len(result.clusters):,} records -> {persons:,} persons "
                   f"({result.n_candidate_pairs:,} candidate pairs, threshold {result.threshold:.2f}) "
@@ -292,6 +341,7 @@ def evaluate(
     from mash.warehouse import connect
 
     paths = Paths.from_env(home)
+    _gate(paths, "read_identifiable", command="evaluate", truth=truth)
     con = connect(paths.warehouse)
     result = score(con, truth)
     out = paths.outputs / "evaluation"
@@ -303,6 +353,171 @@ def evaluate(
     console.print(f"Written to {out}")
 
 
+audit_app = typer.Typer(help="The audit log of every access, export and decision (administrator).",
+                        no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(home: HomeOpt = None) -> None:
+    """Check the hash chain of the audit log: any edit, insertion, reordering or deletion is reported."""
+    from mash.governance.audit import AuditLog
+
+    paths = Paths.from_env(home)
+    _gate(paths, "audit", command="audit verify")
+    result = AuditLog(paths.audit_log).verify()
+    if result.ok:
+        console.print(f"[green]Audit log verified:[/] {result.entries:,} entries, hash chain intact ({paths.audit_log})")
+        return
+    console.print(f"[red]Audit log FAILED verification[/] at entry {result.first_bad_seq}: {result.problem}")
+    raise typer.Exit(1)
+
+
+@audit_app.command("report")
+def audit_report(
+    home: HomeOpt = None,
+    since: Annotated[Optional[str], typer.Option(help="From this date/time (ISO), Europe/London.")] = None,
+) -> None:
+    """Access volume by day, user, role and action, with out-of-purpose, out-of-hours and bulk access flagged.
+
+    Writes outputs/administrator/audit_access_report.csv and audit_exceptions.csv (aggregates and ids only).
+    """
+    from mash.export import write_csv_safe
+    from mash.governance.access import Policy
+    from mash.governance.audit import AuditLog
+    from mash.governance.audit_review import access_report, flagged_entries
+
+    paths = Paths.from_env(home)
+    _gate(paths, "audit", command="audit report")
+    log = AuditLog(paths.audit_log)
+    purposes = Policy.load(paths.governance).purposes
+    entries = log.entries()
+    report = access_report(entries, purposes, since=since)
+    flagged = flagged_entries(entries, purposes, since=since)
+    out = paths.outputs / "administrator"
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv_safe(report, out / "audit_access_report.csv")
+    write_csv_safe(flagged, out / "audit_exceptions.csv")
+    console.print(_counts_table(report[["day", "who", "role", "action", "entries", "denied", "flags"]].tail(30),
+                                "Access by day, user and action (latest 30 rows)"))
+    n_oop = int(report["out_of_purpose"].sum()) if len(report) else 0
+    n_denied = int(report["denied"].sum()) if len(report) else 0
+    console.print(f"{len(entries):,} entries; {n_denied} refused; {n_oop} out of purpose; "
+                  f"{len(flagged)} entries flagged for review")
+    console.print(f"Written to {out}")
+
+
+review_app = typer.Typer(help="Record an analyst's review decisions (audited).", no_args_is_help=True)
+app.add_typer(review_app, name="review")
+
+
+def _decision(paths: Paths, fn, *args) -> None:
+    from mash.governance.access import AccessDenied, Actor
+    from mash.warehouse import connect
+
+    con = connect(paths.warehouse)
+    try:
+        fn(con, paths, Actor.from_env(), *args)
+    except (ValueError, AccessDenied) as exc:
+        console.print(f"[red]Not recorded:[/] {exc}")
+        raise typer.Exit(2) from None
+    finally:
+        con.close()
+
+
+@review_app.command("alert")
+def review_alert_cmd(
+    alert_id: str, outcome: Annotated[str, typer.Option(help="actioned, information_shared, already_known, "
+                                                            "no_further_action, wrong_link, ...")],
+    note: Annotated[str, typer.Option(help="Why.")] = "", home: HomeOpt = None,
+) -> None:
+    """Mark an alert as reviewed with an outcome (identifiable data; purpose: alert triage)."""
+    from mash.governance.decisions import record_alert_review
+
+    paths = Paths.from_env(home)
+    _decision(paths, record_alert_review, alert_id, outcome, note)
+    console.print(f"Review of {alert_id} recorded: {outcome}")
+
+
+@review_app.command("link")
+def review_link_cmd(
+    mention_l: str, mention_r: str,
+    decision: Annotated[str, typer.Option(help="must_link or cannot_link.")],
+    reason: Annotated[str, typer.Option(help="The evidence for the decision.")], home: HomeOpt = None,
+) -> None:
+    """Must-link / cannot-link two person mentions; every later linkage run respects it."""
+    from mash.governance.decisions import record_link_decision
+
+    paths = Paths.from_env(home)
+    _decision(paths, record_link_decision, mention_l, mention_r, decision, reason)
+    console.print(f"{decision} {mention_l} / {mention_r} recorded; it applies from the next run.")
+
+
+@app.command()
+def consent(
+    alert_id: str,
+    given: Annotated[bool, typer.Option("--given/--override", help="Consent given, or an override.")] = True,
+    rationale: Annotated[Optional[str], typer.Option(help="Why consent is overridden.")] = None,
+    authorised_by: Annotated[Optional[str], typer.Option(help="Who authorised the override.")] = None,
+    home: HomeOpt = None,
+) -> None:
+    """Record consent for the MASH check of an alert, or an override with its rationale and authoriser."""
+    from mash.governance.decisions import record_consent
+
+    paths = Paths.from_env(home)
+    _decision(paths, record_consent, alert_id, "given" if given else "override", rationale, authorised_by)
+    console.print(f"Consent for {alert_id} recorded: {'given' if given else 'override'}")
+
+
+@app.command()
+def share(
+    alert_id: str, notification_id: str,
+    with_agency: Annotated[str, typer.Option("--with", help="The agency it is shared with.")],
+    basis: Annotated[str, typer.Option(help="Lawful basis, e.g. 'Children Act 1989 s47'.")],
+    rationale: Annotated[str, typer.Option(help="Why this item, to this agency, now.")],
+    withhold: Annotated[bool, typer.Option(help="Record a decision NOT to share.")] = False,
+    home: HomeOpt = None,
+) -> None:
+    """Record a decision to share (or withhold) one agency's notification for an alert; refreshes its page."""
+    from analytics.outputs import PLOTLY_JS, write_alert_page
+    from mash.governance.decisions import record_share
+    from mash.warehouse import connect
+
+    paths = Paths.from_env(home)
+    _decision(paths, record_share, alert_id, notification_id, with_agency, basis, rationale,
+              "withhold" if withhold else "share")
+    con = connect(paths.warehouse, read_only=True)
+    page = write_alert_page(con, alert_id, paths.outputs / "analytics" / "alerts" / f"{alert_id}.html",
+                            f"../{PLOTLY_JS}")
+    con.close()
+    console.print(f"{'Withheld' if withhold else 'Shared'} {notification_id} with {with_agency}; page {page}")
+
+
+@app.command()
+def purge(
+    home: HomeOpt = None,
+    dry_run: Annotated[bool, typer.Option(help="Only count what would be removed.")] = False,
+) -> None:
+    """Apply the retention policy (governance.toml) now: remove expired personal data everywhere (audited).
+
+    The scheduled pipeline does this on every run; this command is for an administrator.
+    """
+    from mash.governance.access import AccessDenied, Actor
+    from mash.governance.retention import purge as run_purge
+    from mash.warehouse import connect
+
+    paths = Paths.from_env(home)
+    con = connect(paths.warehouse)
+    try:
+        counts = run_purge(con, paths, Actor.from_env(), dry_run=dry_run)
+    except AccessDenied as exc:
+        console.print(f"[red]Refused:[/] {exc}")
+        raise typer.Exit(3) from None
+    finally:
+        con.close()
+    console.print(("Would remove: " if dry_run else "Removed: ") + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
 key_app = typer.Typer(help="Keys for the encrypted warehouse and research pseudonyms.", no_args_is_help=True)
 app.add_typer(key_app, name="key")
 
@@ -312,6 +527,7 @@ def key_new(path: Annotated[Path, typer.Argument(help="New key file; must be out
     """Write a new random 256-bit key (hex, owner-only file) and print its fingerprint, never the key."""
     from mash.governance.pseudonymise import key_fingerprint, load_key, new_key, save_key
 
+    _gate(Paths.from_env(), "keys", command="key new", path=path)
     save_key(new_key(), path)
     console.print(f"Wrote {path} (fingerprint {key_fingerprint(load_key(path))}). "
                   "Set MASH_WAREHOUSE_KEY_FILE or MASH_RESEARCH_KEY_FILE to it.")

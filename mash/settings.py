@@ -8,6 +8,8 @@
 | MASH_RAW_STORE    | $MASH_HOME/raw                 | immutable copies keyed by content hash |
 | MASH_OUTPUTS      | $MASH_HOME/outputs             | reports and exports                    |
 | MASH_PARTNERS     | data_samples/partners          | one TOML config per partner feed       |
+| MASH_AUDIT_LOG    | $MASH_HOME/audit/audit.jsonl   | append-only, hash-chained audit log    |
+| MASH_GOVERNANCE   | data_samples/governance.toml   | roles, purposes, retention policy      |
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class Paths:
     raw_store: Path
     outputs: Path
     partners: Path
+    audit_log: Path
+    governance: Path
 
     @classmethod
     def from_env(cls, home: Path | str | None = None) -> "Paths":
@@ -61,4 +65,7 @@ class Paths:
             raw_store=env("MASH_RAW_STORE", h / "raw"),
             outputs=env("MASH_OUTPUTS", h / "outputs"),
             partners=Path(os.environ.get("MASH_PARTNERS", REPO_ROOT / "data_samples" / "partners")).resolve(),
+            audit_log=env("MASH_AUDIT_LOG", h / "audit" / "audit.jsonl"),
+            governance=Path(os.environ.get("MASH_GOVERNANCE",
+                                           REPO_ROOT / "data_samples" / "governance.toml")).resolve(),
         )

@@ -19,7 +19,8 @@ import dagster as dg
 from mash.ingest import load_configs
 from mash.settings import Paths
 from pipelines.ingest import build_ingest, ingest_asset_key
-from pipelines.detection import build_detection
+from pipelines.detection import RAG, RULES, build_detection
+from pipelines.governance_assets import RETENTION_KEY, build_governance
 from pipelines.linkage import build_linkage
 from pipelines.reports import build_ingest_report
 from pipelines.resources import build_resources
@@ -35,6 +36,13 @@ INGEST_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(hours
                                                   warn_window=dt.timedelta(hours=24))
 
 
+def _config_files(paths) -> list:
+    """Every configuration file whose change the audit log must record."""
+    from pathlib import Path
+
+    return [*sorted(Path(paths.partners).glob("*.toml")), RULES, RAG, Path(paths.governance)]
+
+
 def build_definitions(paths: Paths | None = None) -> dg.Definitions:
     """Everything Dagster serves, for the folders in ``paths`` (default: the MASH_* environment)."""
     paths = paths or Paths.from_env()
@@ -46,8 +54,10 @@ def build_definitions(paths: Paths | None = None) -> dg.Definitions:
         assets.append(asset)
         checks.extend(asset_checks)
     ingest_keys = [ingest_asset_key(p) for p in sorted(configs)]
-    assets.append(build_ingest_report(ingest_keys, pool=WRITER_POOL))
-    persons, persons_check = build_linkage(ingest_keys, pool=WRITER_POOL)
+    assets.extend(build_governance(ingest_keys, pool=WRITER_POOL, config_files=_config_files))
+    # retention runs before anything downstream reads or derives from the warehouse
+    assets.append(build_ingest_report([*ingest_keys, RETENTION_KEY], pool=WRITER_POOL))
+    persons, persons_check = build_linkage([*ingest_keys, RETENTION_KEY], pool=WRITER_POOL)
     assets.append(persons)
     checks.append(persons_check)
     assets.append(build_detection(pool=WRITER_POOL))

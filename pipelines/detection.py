@@ -8,6 +8,7 @@ from dagster_duckdb import DuckDBResource
 from analytics.run import run_all
 from mash.settings import REPO_ROOT
 from pipelines.linkage import PERSONS_KEY
+from pipelines.governance import exported, gate, purpose_metadata
 from pipelines.resources import MashPaths
 
 ALERTS_KEY = dg.AssetKey(["detection", "alerts"])
@@ -19,12 +20,18 @@ def build_detection(pool: str, rules: Path = RULES, rag: Path = RAG) -> dg.Asset
     """The ``detection/alerts`` asset, reading the linkage's ``mention_person`` table."""
 
     @dg.asset(key=ALERTS_KEY, deps=[PERSONS_KEY], group_name="detection", pool=pool, kinds={"duckdb", "html"},
+              metadata=purpose_metadata("MASH screening", identifiable=True),
               description=f"Rule-based alerts ({rules.name}) with their evidence, RAG and due times ({rag.name}); "
                           "alert queue, chronologies and information products in outputs/analytics/. "
                           "Purpose: MASH screening; reads identifiable data. No risk scores: a person decides.")
-    def alerts(warehouse: DuckDBResource, paths: MashPaths) -> dg.MaterializeResult:
+    def alerts(context: dg.AssetExecutionContext, warehouse: DuckDBResource,
+               paths: MashPaths) -> dg.MaterializeResult:
+        actor = gate(context, paths, "write_identifiable", "MASH screening")
+        out = paths.path("outputs") / "analytics"
         with warehouse.get_connection() as con:
-            result = run_all(con, "mention_person", rules, rag, paths.path("outputs") / "analytics")
+            result = run_all(con, "mention_person", rules, rag, out)
+        exported(context, paths, actor, [p.relative_to(out) for p in out.rglob("*") if p.is_file()],
+                 audience="analyst")
         meta = {f"count_{k}": int(v) for k, v in result["counts"].items() if isinstance(v, (int, float))}
         for name, p in result["paths"].items():
             if isinstance(p, (str, Path)):

@@ -7,7 +7,10 @@ from dagster_duckdb import DuckDBResource
 from mash.contracts import CONTRACTS
 from mash.ingest import PartnerConfig, ingest_partner, partner_summary, reconciliation_problems
 from mash.warehouse import ensure_schema
+from pipelines.governance import gate, purpose_metadata
 from pipelines.resources import MashPaths
+
+PURPOSE = "MASH screening"
 
 
 def ingest_asset_key(partner: str) -> dg.AssetKey:
@@ -25,12 +28,14 @@ def build_ingest(cfg: PartnerConfig, pool: str, freshness: dg.FreshnessPolicy | 
         pool=pool,
         kinds={"duckdb", cfg.format},
         freshness_policy=freshness,
+        metadata=purpose_metadata(PURPOSE, identifiable=True),
         description=(f"{cfg.agency}: every file in landing/{cfg.partner}/ copied to the raw store and "
                      f"loaded into notifications, person_mentions and rejects ({cfg.path.name}). "
                      f"Purpose: MASH screening of partner notifications (identifiable data)."),
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: DuckDBResource,
                 paths: MashPaths) -> dg.MaterializeResult:
+        gate(context, paths, "write_identifiable", PURPOSE, partner=cfg.partner)
         with warehouse.get_connection() as con:
             ensure_schema(con)
             results = ingest_partner(con, cfg, paths.path("landing"), paths.path("raw_store"),
@@ -49,7 +54,9 @@ def build_ingest(cfg: PartnerConfig, pool: str, freshness: dg.FreshnessPolicy | 
 
     @dg.asset_check(asset=key, name="rows_reconcile", blocking=True,
                     description="rows in = rows loaded + rows rejected for every delivery, and the tables agree")
-    def _reconcile(warehouse_reader: DuckDBResource) -> dg.AssetCheckResult:
+    def _reconcile(context: dg.AssetCheckExecutionContext, warehouse_reader: DuckDBResource,
+                   paths: MashPaths) -> dg.AssetCheckResult:
+        gate(context, paths, "read_identifiable", "data quality", partner=cfg.partner, check="rows_reconcile")
         with warehouse_reader.get_connection() as con:
             bad = reconciliation_problems(con, cfg.partner)
         return dg.AssetCheckResult(passed=bad.empty, metadata={
@@ -59,7 +66,9 @@ def build_ingest(cfg: PartnerConfig, pool: str, freshness: dg.FreshnessPolicy | 
 
     @dg.asset_check(asset=key, name="contracts", blocking=True,
                     description="this partner's canonical rows satisfy the pandera contracts")
-    def _contracts(warehouse_reader: DuckDBResource) -> dg.AssetCheckResult:
+    def _contracts(context: dg.AssetCheckExecutionContext, warehouse_reader: DuckDBResource,
+                   paths: MashPaths) -> dg.AssetCheckResult:
+        gate(context, paths, "read_identifiable", "data quality", partner=cfg.partner, check="contracts")
         failures: dict[str, str] = {}
         with warehouse_reader.get_connection() as con:
             for table, schema in CONTRACTS.items():

@@ -21,11 +21,14 @@ class MashPaths(dg.ConfigurableResource):
     raw_store: str
     outputs: str
     partners: str
+    audit_log: str
+    governance: str
 
     @classmethod
     def from_paths(cls, p: Paths) -> "MashPaths":
         return cls(home=str(p.home), landing=str(p.landing), raw_store=str(p.raw_store),
-                   outputs=str(p.outputs), partners=str(p.partners))
+                   outputs=str(p.outputs), partners=str(p.partners),
+                   audit_log=str(p.audit_log), governance=str(p.governance))
 
     def path(self, name: str) -> Path:
         return Path(getattr(self, name))

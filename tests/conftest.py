@@ -37,6 +37,8 @@ def _test_warehouse_key() -> None:
 
 
 _test_warehouse_key()
+# Tests act as an analyst checking data quality (the audit log records it); tests of refusals override.
+os.environ.update({"MASH_ROLE": "analyst", "MASH_PURPOSE": "data quality", "MASH_USER": "pytest"})
 
 
 @dataclass

@@ -33,7 +33,7 @@ SELECT d.delivery_id, d.partner, d.file_name, d.status, d.rows_in, d.rows_loaded
        coalesce(m.mentions, 0) AS mentions_in_table, d.mentions
 FROM deliveries d
 LEFT JOIN m USING (delivery_id) LEFT JOIN n USING (delivery_id) LEFT JOIN r USING (delivery_id)
-WHERE d.partner = coalesce(?, d.partner)
+WHERE d.partner = coalesce(?, d.partner) AND d.status <> 'purged'
   AND (d.rows_in <> d.rows_loaded + d.rows_rejected
        OR coalesce(m.rows_with_people, 0) <> d.rows_loaded
        OR coalesce(n.notifications, 0) <> d.notifications

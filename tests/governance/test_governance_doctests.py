@@ -14,6 +14,7 @@ MODULES = [
     "mash.governance.audit_review",
     "mash.governance.pseudonymise",
     "mash.governance.disclosure",
+    "mash.governance.access",
 ]
 
 
