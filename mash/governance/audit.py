@@ -46,6 +46,8 @@ from typing import Any
 import pandas as pd
 
 ROLES: tuple[str, ...] = ("analyst", "commissioner", "researcher", "administrator")
+# "unknown" is only ever recorded on a refusal: someone acted without stating a role.
+_ENTRY_ROLES = (*ROLES, "unknown")
 ACTIONS: tuple[str, ...] = (
     "access",
     "export",
@@ -198,7 +200,7 @@ class AuditLog:
         for name, value in (("who", who), ("agency", agency), ("purpose", purpose)):
             if not isinstance(value, str) or not value.strip():
                 raise ValueError(f"{name} must be a non-empty string, got {value!r}")
-        if role not in ROLES:
+        if role not in _ENTRY_ROLES or (role == "unknown" and outcome != "denied"):
             raise ValueError(f"role must be one of {ROLES}, got {role!r}")
         if action not in self.actions:
             raise ValueError(f"action must be one of {sorted(self.actions)}, got {action!r}")

@@ -130,7 +130,10 @@ def latest_shares(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     >>> con = duckdb.connect(); latest_shares(con).empty
     True
     """
-    ensure_decision_tables(con)
+    if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'share_decisions'"
+                       ).fetchall()[0][0]:  # read-only readers must not create it
+        return pd.DataFrame(columns=["alert_id", "notification_id", "owner_agency", "shared_with", "decision",
+                                     "lawful_basis", "rationale", "decided_by", "decided_at"])
     return con.execute("""
         SELECT * FROM share_decisions
         QUALIFY row_number() OVER (PARTITION BY alert_id, notification_id, shared_with
