@@ -45,6 +45,58 @@ CREATE TABLE IF NOT EXISTS link_runs (
 """
 
 
+PERSON_CHANGES_DDL = """
+CREATE TABLE IF NOT EXISTS person_id_changes (
+    run_at TIMESTAMP, change VARCHAR, person_id VARCHAR, other_person_ids VARCHAR, mentions BIGINT, reason VARCHAR
+)
+"""
+
+
+def stable_person_ids(clusters: pd.DataFrame, first_seen: pd.Series) -> pd.Series:
+    """A person id per mention that does not depend on run order: a hash of the person's anchor mention,
+    the one loaded first (then the smallest id). New deliveries join existing persons without renumbering
+    anyone; an id changes only when its anchor mention leaves the person (a split) or the person merges
+    into an older one.
+
+    >>> c = pd.DataFrame({"mention_id": ["b", "a", "c"], "person_id": ["P1", "P1", "P2"]})
+    >>> ids = stable_person_ids(c, pd.Series({"a": 2, "b": 1, "c": 3}))
+    >>> ids.iloc[0] == ids.iloc[1] != ids.iloc[2]
+    True
+    """
+    import hashlib
+
+    order = pd.DataFrame({"cluster": clusters["person_id"].to_numpy(), "mention_id": clusters["mention_id"].to_numpy(),
+                          "seen": clusters["mention_id"].map(first_seen).to_numpy()})
+    anchors = order.sort_values(["seen", "mention_id"]).drop_duplicates("cluster").set_index("cluster")["mention_id"]
+    ids = {c: "P-" + hashlib.sha256(m.encode()).hexdigest()[:12] for c, m in anchors.items()}
+    return clusters["person_id"].map(ids).rename("person_id")
+
+
+def person_changes(old: pd.DataFrame, new: pd.DataFrame, split_reasons: str = "") -> pd.DataFrame:
+    """Merges and splits between two runs' ``mention_id, person_id`` tables, with the reason.
+
+    >>> old = pd.DataFrame({"mention_id": ["a", "b", "c"], "person_id": ["P1", "P2", "P3"]})
+    >>> new = pd.DataFrame({"mention_id": ["a", "b", "c"], "person_id": ["P1", "P1", "P3"]})
+    >>> person_changes(old, new)[["change", "person_id", "other_person_ids"]].values.tolist()
+    [['merge', 'P1', 'P2']]
+    """
+    both = old.merge(new, on="mention_id", suffixes=("_old", "_new"))
+    rows = []
+    for pid, g in both.groupby("person_id_new", sort=True):
+        olds = sorted(set(g["person_id_old"]))
+        if len(olds) > 1:
+            rows.append({"change": "merge", "person_id": pid, "other_person_ids": ";".join(o for o in olds if o != pid),
+                         "mentions": len(g), "reason": "now linked above the match threshold (or a reviewer's "
+                                                       "must-link); see link_explanations for the evidence"})
+    for pid, g in both.groupby("person_id_old", sort=True):
+        news = sorted(set(g["person_id_new"]))
+        if len(news) > 1:
+            rows.append({"change": "split", "person_id": pid, "other_person_ids": ";".join(news), "mentions": len(g),
+                         "reason": "no longer linked: " + (split_reasons or "weaker evidence under the current "
+                                                                            "settings, or a reviewer's cannot-link")})
+    return pd.DataFrame(rows, columns=["change", "person_id", "other_person_ids", "mentions", "reason"])
+
+
 def _replace(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> None:
     con.register("_link_batch", df)
     try:
@@ -74,6 +126,16 @@ def link_warehouse(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None,
                       same[["record_id_r", "probability"]].rename(columns={"record_id_r": "record_id"})])
     best = best.groupby("record_id")["probability"].max()
     clusters = result.clusters.rename(columns={"record_id": "mention_id"})
+    first_seen = con.execute("""
+        SELECT m.mention_id, d.ingested_at FROM person_mentions m JOIN deliveries d USING (delivery_id)
+    """).df().set_index("mention_id")["ingested_at"]
+    clusters["person_id"] = stable_person_ids(clusters, first_seen).to_numpy()
+    con.execute(PERSON_CHANGES_DDL)
+    tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    previous = (con.execute("SELECT mention_id, person_id FROM mention_person").df()
+                if "mention_person" in tables else pd.DataFrame(columns=["mention_id", "person_id"]))
+    reasons = ",".join(sorted(set(",".join(result.split_log["reasons"]).split(",")) - {""}))
+    changes = person_changes(previous, clusters[["mention_id", "person_id"]], reasons)
     clusters["link_probability"] = clusters["mention_id"].map(best).fillna(1.0).astype("float64")
     explanations = (result.explanations(same["record_id_l"], same["record_id_r"]) if len(same)
                     else pd.DataFrame(columns=["record_id_l", "record_id_r"]))
@@ -94,6 +156,11 @@ def link_warehouse(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None,
         con.register("_run", run)
         con.execute("INSERT INTO link_runs SELECT * FROM _run")
         con.unregister("_run")
+        if len(changes):
+            con.register("_changes", changes.assign(run_at=run["run_at"].iloc[0]))
+            con.execute("INSERT INTO person_id_changes SELECT run_at, change, person_id, other_person_ids, mentions, "
+                        "reason FROM _changes")
+            con.unregister("_changes")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -105,6 +172,8 @@ def link_warehouse(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None,
         result.params.save(out_dir / f"model-{version or 'current'}.json")
     row = run.iloc[0].to_dict()
     row.pop("settings_json")
+    row["merges"] = int((changes["change"] == "merge").sum())
+    row["splits"] = int((changes["change"] == "split").sum())
     row["run_at"] = str(row["run_at"])
     return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
 
