@@ -8,6 +8,8 @@
 | MASH_RAW_STORE    | $MASH_HOME/raw                 | immutable copies keyed by content hash |
 | MASH_OUTPUTS      | $MASH_HOME/outputs             | reports and exports                    |
 | MASH_PARTNERS     | data_samples/partners          | one TOML config per partner feed       |
+| MASH_RESEARCH_KEY_FILE | (none: no research extract) | per-project pseudonymisation key file, outside the repository (mash/research/keys.py) |
+| MASH_EXTRACT_DIR  | var/outputs/researcher/extract | the extract the researcher notebooks read |
 """
 
 from __future__ import annotations
