@@ -22,6 +22,7 @@ from pipelines.ingest import build_ingest, ingest_asset_key
 from pipelines.detection import build_detection
 from pipelines.linkage import build_linkage
 from pipelines.reports import build_ingest_report
+from pipelines.research import build_research_extract
 from pipelines.resources import build_resources
 from pipelines.sensors import build_landing_sensor
 
@@ -51,6 +52,7 @@ def build_definitions(paths: Paths | None = None) -> dg.Definitions:
     assets.append(persons)
     checks.append(persons_check)
     assets.append(build_detection(pool=WRITER_POOL))
+    assets.append(build_research_extract(pool=WRITER_POOL))
 
     daily = dg.define_asset_job("mash_daily", selection=dg.AssetSelection.all(),
                                 description="The whole pipeline: ingest every partner, then everything downstream.")
