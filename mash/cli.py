@@ -332,6 +332,31 @@ def extract(
                   f"in {time.perf_counter() - t0:.1f} s")
 
 
+@app.command()
+def notebooks(
+    home: HomeOpt = None,
+    extract: Annotated[Optional[Path], typer.Option(help="Extract folder (default $MASH_EXTRACT_DIR or "
+                                                    "$MASH_HOME/outputs/researcher/extract).")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Where to write the executed notebooks (default "
+                                                "$MASH_HOME/outputs/researcher/notebooks).")] = None,
+) -> None:
+    """Run the researcher notebooks in notebooks/ on the research extract (pseudonymised data only)."""
+    import os
+
+    from mash.research.extract import MANIFEST, extract_dir
+    from mash.research.notebooks import EXTRACT_ENV, notebook_paths, run_notebook
+
+    paths = Paths.from_env(home)
+    source = extract or Path(os.environ.get(EXTRACT_ENV) or extract_dir(paths.outputs))
+    if not (source / MANIFEST).is_file():
+        console.print(f"[red]No research extract at {source}; run `make demo` or `mash extract` first.[/]")
+        raise typer.Exit(2)
+    target = out or paths.outputs / "researcher" / "notebooks"
+    for path in notebook_paths():
+        _, seconds = run_notebook(path, source, out_dir=target)
+        console.print(f"  {path.name:<40} {seconds:6.1f} s -> {target / (path.stem + '.ipynb')}")
+
+
 @app.command("new-key")
 def new_key_command(
     out: Annotated[Path, typer.Option(help="Key file to create, outside any git work tree (never overwritten).")],

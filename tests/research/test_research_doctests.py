@@ -8,7 +8,7 @@ import tempfile
 
 import pytest
 
-MODULES = ["mash.research.keys", "mash.research.extract"]
+MODULES = ["mash.research.keys", "mash.research.extract", "mash.research.notebooks"]
 
 
 @pytest.mark.parametrize("name", MODULES)
