@@ -7,7 +7,7 @@ UV := $(PYTHON) -m uv
 endif
 BENCH_N ?= 1000000
 
-.PHONY: setup demo test bench bench-ingest bench-link ui sample clean
+.PHONY: setup demo test notebooks bench bench-ingest bench-link ui sample clean
 
 setup: .venv/.synced
 
@@ -22,6 +22,10 @@ demo: setup
 
 test: setup
 	$(UV) run pytest
+
+# Execute the researcher notebooks on the extract `make demo` wrote (outputs in var/outputs/researcher/notebooks/).
+notebooks: setup
+	$(UV) run mash notebooks
 
 bench: bench-ingest bench-link
 

@@ -194,14 +194,16 @@ def _print_outputs(paths: Paths, seconds: float) -> None:
     console.print(f"Warehouse:   [bold]{paths.warehouse}[/]")
     console.print(f"Raw store:   {paths.raw_store}")
     console.print(f"Outputs:     {paths.outputs}")
-    # One line per output file, except the per-alert pages, which are counted (there can be hundreds).
+    # One line per output file, except the per-alert pages, which are counted (there can be hundreds), and
+    # the researcher extract, summed up on one line below.
     for p in sorted(paths.outputs.rglob("*")) if paths.outputs.exists() else []:
-        if p.is_file() and p.parent.name != "alerts":
+        if p.is_file() and p.parent.name != "alerts" and p.relative_to(paths.outputs).parts[0] != "researcher":
             console.print(f"  - {p}")
     pages = paths.outputs / "analytics" / "alerts"
     if pages.is_dir():
         console.print(f"  - {pages}/ ({len(list(pages.glob('*.html')))} alert pages: information product, "
                       f"chronology and family network for each alert)")
+    _print_extract(paths)
     console.print(f"Dagster runs: {paths.home / 'dagster'} (browse with `make ui`)")
     from mash.governance.audit import AuditLog
 
@@ -224,6 +226,23 @@ def _demo_key_if_unset() -> None:
                   "for real data create a key with `mash key new PATH` and set MASH_WAREHOUSE_KEY_FILE).")
 
 
+def _print_extract(paths: Paths) -> None:
+    """Where the researcher extract is, with its key id and size, or why there is none."""
+    import json
+
+    from mash.research.extract import MANIFEST, extract_dir
+    from mash.research.keys import KEY_FILE_ENV
+
+    out = extract_dir(paths.outputs)
+    if not (out / MANIFEST).is_file():
+        console.print(f"Researcher extract: not written (set {KEY_FILE_ENV} to a project key file)")
+        return
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    console.print(f"Researcher extract (pseudonymised, key id {manifest['key_id']}, {manifest['key_kind']} key): "
+                  f"[bold]{out}[/] ({len(manifest['tables'])} Parquet tables, {rows:,} rows, data_dictionary.md)")
+
+
 @app.command()
 def demo(home: HomeOpt = None) -> None:
     """Copy the committed synthetic sample into the landing folders and run the whole pipeline."""
@@ -241,7 +260,24 @@ def demo(home: HomeOpt = None) -> None:
     paths.landing.mkdir(parents=True, exist_ok=True)
     shutil.copytree(src, paths.landing, dirs_exist_ok=True)
     console.print(f"Sample deliveries copied from {src} to {paths.landing}")
+    _use_demo_key_if_unset()
     run(home=paths.home)
+
+
+def _use_demo_key_if_unset() -> None:
+    """For the synthetic demo only: without a project key, use (and if need be create) the demo key."""
+    import os
+
+    from mash.research.keys import KEY_FILE_ENV, ensure_demo_key, research_key
+
+    if os.environ.get(KEY_FILE_ENV):
+        console.print(f"Research extract key: {KEY_FILE_ENV} (key id {research_key().key_id})")
+        return
+    path, created = ensure_demo_key()
+    os.environ[KEY_FILE_ENV] = str(path)
+    console.print(f"Research extract key: {KEY_FILE_ENV} is not set, so the demo uses the demo key {path} "
+                  f"({'created now' if created else 'already there'}, key id {research_key().key_id}; outside the "
+                  f"repository, owner-only). For real data set {KEY_FILE_ENV} to a key made for the project.")
 
 
 @app.command()
@@ -257,6 +293,7 @@ def ui(home: HomeOpt = None, port: int = 3000) -> None:
     from pipelines.instance import ensure_dagster_home
 
     ensure_dagster_home(paths)
+    _use_demo_key_if_unset()
     cmd = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1", "-p", str(port)]
     console.print(f"Dagster UI on http://127.0.0.1:{port} (Ctrl-C to stop)")
     # Its own session, so that Ctrl-C reaches only us and we shut dagster down in order:
@@ -322,6 +359,89 @@ def link(
                   f"({result.n_candidate_pairs:,} candidate pairs, threshold {result.threshold:.2f}) "
                   f"in {time.perf_counter() - t0:.1f} s")
     console.print(f"Wrote {out} (+ .settings.json, .model.json); {len(result.review_queue):,} pairs for review")
+
+
+@app.command()
+def extract(
+    home: HomeOpt = None,
+    out: Annotated[Optional[Path], typer.Option(help="Folder for the extract (default "
+                                                "$MASH_HOME/outputs/researcher/extract). Replaced if it holds "
+                                                "an earlier extract.")] = None,
+    key_file: Annotated[Optional[Path], typer.Option(help="Project key file (default $MASH_RESEARCH_KEY_FILE).")] = None,
+) -> None:
+    """Write the pseudonymised research extract (reads identifiable data; writes none).
+
+    Purpose: research and analysis. Parquet tables with keyed pseudonyms for every id, DOB to
+    month, postcode to sector, no free text, plus data_dictionary.md and manifest.json.
+    """
+    from mash.research.extract import extract_dir, write_extract
+    from mash.research.keys import NoResearchKey, research_key
+    from mash.warehouse import connect
+
+    paths = Paths.from_env(home)
+    try:
+        key = research_key(key_file)
+    except NoResearchKey as e:
+        console.print(f"[red]{e}[/]")
+        raise typer.Exit(2)
+    actor = _gate(paths, "read_identifiable", command="extract", key_id=key.key_id)
+    target = out or extract_dir(paths.outputs)
+    t0 = time.perf_counter()
+    con = connect(paths.warehouse, read_only=True)
+    try:
+        manifest = write_extract(con, target, key)
+    finally:
+        con.close()
+    from mash.governance.access import record
+
+    record(paths, actor, "export", {"audience": "researcher", "folder": str(target), "key_id": key.key_id,
+                                    "tables": sorted(manifest["tables"])})
+    for name, t in manifest["tables"].items():
+        console.print(f"  {name:<22}{t['rows']:>9,} rows")
+    console.print(f"Wrote the research extract to [bold]{target}[/] (key id {key.key_id}, {key.kind} key) "
+                  f"in {time.perf_counter() - t0:.1f} s")
+
+
+@app.command()
+def notebooks(
+    home: HomeOpt = None,
+    extract: Annotated[Optional[Path], typer.Option(help="Extract folder (default $MASH_EXTRACT_DIR or "
+                                                    "$MASH_HOME/outputs/researcher/extract).")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Where to write the executed notebooks (default "
+                                                "$MASH_HOME/outputs/researcher/notebooks).")] = None,
+) -> None:
+    """Run the researcher notebooks in notebooks/ on the research extract (pseudonymised data only)."""
+    import os
+
+    from mash.research.extract import MANIFEST, extract_dir
+    from mash.research.notebooks import EXTRACT_ENV, notebook_paths, run_notebook
+
+    paths = Paths.from_env(home)
+    source = extract or Path(os.environ.get(EXTRACT_ENV) or extract_dir(paths.outputs))
+    if not (source / MANIFEST).is_file():
+        console.print(f"[red]No research extract at {source}; run `make demo` or `mash extract` first.[/]")
+        raise typer.Exit(2)
+    target = out or paths.outputs / "researcher" / "notebooks"
+    for path in notebook_paths():
+        _, seconds = run_notebook(path, source, out_dir=target)
+        console.print(f"  {path.name:<40} {seconds:6.1f} s -> {target / (path.stem + '.ipynb')}")
+
+
+@app.command("new-key")
+def new_key_command(
+    out: Annotated[Path, typer.Option(help="Key file to create, outside any git work tree (never overwritten).")],
+) -> None:
+    """Create a new per-project research key (hex, owner-only file) and print its key id."""
+    from mash.governance.pseudonymise import key_fingerprint, new_key, save_key
+
+    key = new_key()
+    try:
+        path = save_key(key, out)
+    except (ValueError, FileExistsError) as e:  # inside a git work tree, or a key already there
+        console.print(f"[red]{e}[/]")
+        raise typer.Exit(2)
+    console.print(f"Wrote a new research key to {path} (key id {key_fingerprint(key)}). "
+                  f"Use it with: export MASH_RESEARCH_KEY_FILE={path}")
 
 
 @app.command()

@@ -10,6 +10,8 @@
 | MASH_PARTNERS     | data_samples/partners          | one TOML config per partner feed       |
 | MASH_AUDIT_LOG    | $MASH_HOME/audit/audit.jsonl   | append-only, hash-chained audit log    |
 | MASH_GOVERNANCE   | data_samples/governance.toml   | roles, purposes, retention policy      |
+| MASH_RESEARCH_KEY_FILE | (none: no research extract) | per-project pseudonymisation key file, outside the repository (mash/research/keys.py) |
+| MASH_EXTRACT_DIR  | var/outputs/researcher/extract | the extract the researcher notebooks read |
 """
 
 from __future__ import annotations

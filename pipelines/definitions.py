@@ -23,6 +23,7 @@ from pipelines.detection import RAG, RULES, build_detection
 from pipelines.governance_assets import RETENTION_KEY, build_governance
 from pipelines.linkage import build_linkage
 from pipelines.reports import build_ingest_report
+from pipelines.research import build_research_extract
 from pipelines.resources import build_resources
 from pipelines.sensors import build_landing_sensor
 
@@ -61,6 +62,7 @@ def build_definitions(paths: Paths | None = None) -> dg.Definitions:
     assets.append(persons)
     checks.append(persons_check)
     assets.append(build_detection(pool=WRITER_POOL))
+    assets.append(build_research_extract(pool=WRITER_POOL))
 
     daily = dg.define_asset_job("mash_daily", selection=dg.AssetSelection.all(),
                                 description="The whole pipeline: ingest every partner, then everything downstream.")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,8 +18,11 @@ hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, prin
 hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
+from mash.governance.pseudonymise import new_key, save_key
 from mash.ingest import ingest_partner, load_configs, reconciliation_problems
-from mash.settings import Paths
+from mash.research.extract import extract_dir
+from mash.research.keys import KEY_FILE_ENV
+from mash.settings import SAMPLE_WORLD, Paths
 from mash.warehouse import connect
 
 FIXTURE_PARTNERS = Path(__file__).parent / "fixtures" / "partners"
@@ -76,3 +82,64 @@ def hub(tmp_path: Path) -> Hub:
     h = Hub(tmp_path / "hub")
     yield h
     h.con.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def research_key_file(tmp_path_factory):
+    """Every test runs with a throwaway project key, so pipeline runs write the research extract and
+    nothing reads a developer's own key or creates the demo key in their home folder."""
+    key_file = save_key(new_key(), tmp_path_factory.mktemp("research-key") / "project.key")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(KEY_FILE_ENV, str(key_file))
+        yield key_file
+
+
+# A fixed key for the sample world, so that its pseudonyms (and any chance overlap a leak scan could
+# trip on) are the same on every run. Synthetic data only.
+SAMPLE_KEY = hashlib.sha256(b"mash-analytics tests: research key for the synthetic sample").digest()
+
+
+@dataclass(frozen=True)
+class SampleWorld:
+    """The committed synthetic sample after the whole Dagster job, research extract included. Read-only."""
+
+    paths: Paths
+    key_file: Path
+    key: bytes
+
+    @property
+    def extract(self) -> Path:
+        return extract_dir(self.paths.outputs)
+
+
+@pytest.fixture(scope="session")
+def sample_world(tmp_path_factory, worker_id) -> SampleWorld:
+    """Built once per test session and shared by the xdist workers (a file lock makes the others wait).
+
+    The whole ``mash_daily`` job runs in-process on an ephemeral Dagster instance: the run history is
+    not needed here, and recording it in SQLite doubled the build time.
+    """
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import build_definitions
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent
+    root = shared / "sample_world"
+    world = SampleWorld(Paths.from_env(root / "home"), root / "research.key", SAMPLE_KEY)
+    with open(shared / "sample_world.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / "built").exists():
+            shutil.rmtree(root, ignore_errors=True)  # a build that failed half way
+            root.mkdir()
+            shutil.copytree(SAMPLE_WORLD / "landing", world.paths.landing)
+            save_key(SAMPLE_KEY, world.key_file)
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setenv("MASH_HOME", str(world.paths.home))
+                mp.setenv(KEY_FILE_ENV, str(world.key_file))
+                job = build_definitions(world.paths).resolve_job_def("mash_daily")
+                result = job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False,
+                                                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
+                assert result.success, "the sample world's pipeline run failed"
+            (root / "built").touch()
+    return world
