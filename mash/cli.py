@@ -223,7 +223,7 @@ def _demo_key_if_unset() -> None:
         return
     key = use_demo_key()
     console.print(f"Warehouse encrypted with a generated [bold]demo key[/] at {key} (synthetic data only; "
-                  "for real data create a key with `mash key new PATH` and set MASH_WAREHOUSE_KEY_FILE).")
+                  "for real data create a key with `mash new-key --out PATH` and set MASH_WAREHOUSE_KEY_FILE).")
 
 
 def _print_extract(paths: Paths) -> None:
@@ -431,7 +431,10 @@ def notebooks(
 def new_key_command(
     out: Annotated[Path, typer.Option(help="Key file to create, outside any git work tree (never overwritten).")],
 ) -> None:
-    """Create a new per-project research key (hex, owner-only file) and print its key id."""
+    """Create a new key (hex, owner-only file) and print its key id, never the key.
+
+    For a research project (MASH_RESEARCH_KEY_FILE) or the warehouse (MASH_WAREHOUSE_KEY_FILE).
+    """
     from mash.governance.pseudonymise import key_fingerprint, new_key, save_key
 
     key = new_key()
@@ -636,21 +639,6 @@ def purge(
     finally:
         con.close()
     console.print(("Would remove: " if dry_run else "Removed: ") + ", ".join(f"{k} {v}" for k, v in counts.items()))
-
-
-key_app = typer.Typer(help="Keys for the encrypted warehouse and research pseudonyms.", no_args_is_help=True)
-app.add_typer(key_app, name="key")
-
-
-@key_app.command("new")
-def key_new(path: Annotated[Path, typer.Argument(help="New key file; must be outside any git work tree.")]) -> None:
-    """Write a new random 256-bit key (hex, owner-only file) and print its fingerprint, never the key."""
-    from mash.governance.pseudonymise import key_fingerprint, load_key, new_key, save_key
-
-    _gate(Paths.from_env(), "keys", command="key new", path=path)
-    save_key(new_key(), path)
-    console.print(f"Wrote {path} (fingerprint {key_fingerprint(load_key(path))}). "
-                  "Set MASH_WAREHOUSE_KEY_FILE or MASH_RESEARCH_KEY_FILE to it.")
 
 
 @bench_app.command("ingest")

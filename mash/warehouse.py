@@ -134,7 +134,7 @@ def warehouse_key() -> str:
         return load_key(os.environ[KEY_FILE_ENV]).hex()
     raise WarehouseKeyError(
         f"The warehouse is encrypted and no key is configured. Set {KEY_FILE_ENV} to a key file outside the "
-        f"repository (create one with `mash key new PATH`), or {KEY_ENV} to the key in hex. "
+        f"repository (create one with `mash new-key --out PATH`), or {KEY_ENV} to the key in hex. "
         f"`mash demo` uses a generated demo key ({DEMO_KEY_FILE}).")
 
 

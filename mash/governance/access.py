@@ -30,7 +30,7 @@ from typing import Any
 from mash.governance.audit import ROLES, AuditLog
 
 CAPABILITIES = ("read_identifiable", "write_identifiable", "decide", "read_aggregate", "read_extract",
-                "audit", "purge", "keys")
+                "audit", "purge")
 
 
 class AccessDenied(PermissionError):
