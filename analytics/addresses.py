@@ -34,6 +34,7 @@ from rapidfuzz import fuzz, process
 
 from analytics.names import SURNAME_SQL
 from matching.postcodes import standardise_postcodes
+from matching.text import str_series
 from analytics.sqlutil import replace_table, stable_id
 
 STREET_TYPES = {
@@ -86,7 +87,7 @@ def parse_addresses(raw: pd.Series) -> pd.DataFrame:
     [['2', '14', 'ELM ROAD', 'MILLBROOK'], ['2', '14', 'ELM ROAD', ''], ['A', '14', 'ELM ROAD', ''],
      ['', '51', 'CHURCH WALK', ''], ['', '', 'FOXGLOVE GARDENS', '']]
     """
-    s = (raw.astype("object").where(raw.notna(), "").astype(str).str.upper()
+    s = (str_series(raw).fillna("").str.upper()
          .str.replace("’", "'", regex=False).str.replace(r"[^A-Z0-9/,' ]", " ", regex=True)
          .str.replace("'", "", regex=False).str.replace(r"\s+", " ", regex=True).str.strip()
          .str.replace(r"\s*,\s*", ", ", regex=True).str.strip(", "))
