@@ -28,7 +28,7 @@ import pandas as pd
 from mash.contracts import validate
 from mash.ingest.config import PartnerConfig
 from mash.ingest.mapping import MENTION_COLUMNS, NOTIFICATION_COLUMNS, Mapped, map_rows
-from mash.ingest.readers import Quarantine, read_delivery
+from mash.ingest.readers import Quarantine, jsonl_lines, read_delivery
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,7 @@ def _count_rows(path: Path, data: bytes, cfg: PartnerConfig) -> int:
             return 0
         text = data.decode(cfg.encoding if cfg.encoding != "utf-8" else "utf-8", errors="replace")
         if cfg.format == "jsonl":
-            return sum(1 for line in text.splitlines() if line.strip())
+            return sum(1 for line in jsonl_lines(text) if line.strip())
         import csv
         import io
         n = sum(1 for r in csv.reader(io.StringIO(text, newline=""), delimiter=cfg.delimiter) if r)
