@@ -145,13 +145,15 @@ def str_series(values: pd.Series) -> pd.Series:
     ['a', nan, "b'ab'", '5']
     """
     obj = values.astype(object)
-    na = obj.isna()
+    na = obj.isna().to_numpy(dtype=bool)
     if pd.api.types.infer_dtype(obj, skipna=True) not in ("string", "empty"):
-        obj = obj.map(lambda v: v if isinstance(v, str) else str(v)).where(~na, None)
+        obj = pd.Series([v if isinstance(v, str) or m else str(v) for v, m in zip(obj, na)], dtype=object,
+                        index=values.index)
     try:
         return pd.Series(obj.where(~na, None), dtype="str", index=values.index)
     except UnicodeEncodeError:  # a lone surrogate: shown as U+FFFD, as to_text does
-        obj = obj.map(lambda v: _SURROGATE.sub("\ufffd", v) if isinstance(v, str) else v)
+        obj = pd.Series([_SURROGATE.sub("\ufffd", v) if isinstance(v, str) else v for v in obj], dtype=object,
+                        index=values.index)
         return pd.Series(obj.where(~na, None), dtype="str", index=values.index)
 
 

@@ -119,7 +119,7 @@ def test_split_parse_and_surname_parts(value):
 
 
 @SLOW
-@given(st.lists(column_values(), min_size=1, max_size=6))
+@given(st.lists(column_values(), max_size=6))
 def test_standardise_names_vectorised_matches_scalar(values):
     s = _series(values)
     df = m_names.standardise_names(first_name=s, surname=s, full_name=s)
@@ -147,7 +147,7 @@ def test_parse_dob_and_digits(value):
 
 
 @SLOW
-@given(st.lists(column_values(), min_size=1, max_size=6))
+@given(st.lists(column_values(), max_size=6))
 def test_standardise_dobs_matches_scalar(values):
     df = m_dates.standardise_dobs(_series(values), today=TODAY)
     assert len(df) == len(values) and list(df.columns) == m_dates.DOB_COLUMNS
@@ -187,7 +187,7 @@ def test_postcodes(value):
 
 
 @SLOW
-@given(st.lists(column_values(), min_size=1, max_size=6))
+@given(st.lists(column_values(), max_size=6))
 def test_standardise_postcodes_matches_scalar(values):
     df = m_postcodes.standardise_postcodes(_series(values))
     assert len(df) == len(values)
@@ -214,7 +214,7 @@ def test_parse_address(value):
 
 
 @SLOW
-@given(st.lists(column_values(), min_size=1, max_size=6))
+@given(st.lists(column_values(), max_size=6))
 def test_standardise_addresses_and_analytics_parser(values):
     df = m_addresses.standardise_addresses(_series(values))
     assert len(df) == len(values)
