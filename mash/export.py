@@ -57,10 +57,15 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv_safe(df: pd.DataFrame, path: Path) -> Path:
-    """Write ``df`` as UTF-8 CSV with formula injection neutralised; returns the path."""
+    """Write ``df`` as UTF-8 CSV with formula injection neutralised; returns the path.
+
+    Lines end with CRLF (RFC 4180). With Python's default LF ending, a value holding a bare CR was
+    written unquoted, and a spreadsheet breaks the row there: ``"\\r=1+1"`` became a new row whose
+    first cell is the formula ``=1+1``. With CRLF every value holding CR or LF is quoted.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    neutralise_frame(df).to_csv(path, index=False, encoding="utf-8")
+    neutralise_frame(df).to_csv(path, index=False, encoding="utf-8", lineterminator="\r\n")
     return path
 
 
