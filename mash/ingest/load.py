@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from mash.contracts import validate
+from mash import contracts  # module import: mash.contracts imports mash.ingest (a cycle)
 from mash.ingest.config import PartnerConfig
 from mash.ingest.mapping import MENTION_COLUMNS, NOTIFICATION_COLUMNS, Mapped, map_rows
 from mash.ingest.readers import Quarantine, jsonl_lines, read_delivery
@@ -151,9 +151,9 @@ def ingest_file(con: duckdb.DuckDBPyConnection, cfg: PartnerConfig, path: Path, 
     notif, ment = mapped.notifications, mapped.mentions
     rej = _rejects_frame(delivery_id, cfg.partner, file_name, rejects)
     if not notif.empty:
-        validate("notifications", notif)
-        validate("person_mentions", ment)
-    validate("rejects", rej) if not rej.empty else None
+        contracts.validate("notifications", notif)
+        contracts.validate("person_mentions", ment)
+    contracts.validate("rejects", rej) if not rej.empty else None
 
     superseded = con.execute(
         "SELECT delivery_id FROM deliveries WHERE partner = ? AND file_name = ? AND status = 'loaded' "
