@@ -213,7 +213,8 @@ def landing_files(cfg: PartnerConfig, landing_root: Path) -> list[Path]:
     folder = Path(landing_root) / cfg.partner
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.glob(cfg.file_glob) if p.is_file() and not p.name.startswith("."))
+    return sorted(p for p in folder.glob(cfg.file_glob)
+                  if p.is_file() and not p.name.startswith(".") and p.parent == folder)  # never outside it
 
 
 def ingest_partner(con: duckdb.DuckDBPyConnection, cfg: PartnerConfig, landing_root: Path, raw_store: Path,

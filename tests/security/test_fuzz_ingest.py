@@ -14,9 +14,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import tempfile
 from pathlib import Path
 
+import pytest
 import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -230,3 +232,55 @@ def test_readers_reject_or_quarantine_only(values):
             read_xlsx(Path(f.name), schools)
         except Quarantine as exc:
             assert "not a readable xlsx" in str(exc)
+
+
+CONFIG = """partner = {partner}
+agency = {agency}
+format = "csv"
+delimiter = {delimiter}
+file_glob = {glob}
+[notification]
+event_date = {column}
+concern_code = "C"
+[concern_map]
+{code} = "neglect"
+"""
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.fixed_dictionaries({k: hostile_text(max_parts=3, long=False) for k in
+                              ("partner", "agency", "delimiter", "glob", "column", "code")}))
+def test_partner_config_values_are_validated(tmp_path_factory, values):
+    """A partner TOML full of hostile values loads only if its partner id and file pattern are safe."""
+    from mash.ingest.config import ConfigError, load_config
+
+    values = {k: json.dumps(v.encode("utf-8", "replace").decode("utf-8")) for k, v in values.items()}
+    path = tmp_path_factory.mktemp("cfg") / "p.toml"
+    path.write_text(CONFIG.format(**values), encoding="utf-8")
+    try:
+        cfg = load_config(path)
+    except ConfigError as exc:
+        assert str(exc).startswith("p.toml: ")
+        return
+    assert re.fullmatch(r"[a-z][a-z0-9_]*", cfg.partner)
+    assert "/" not in cfg.file_glob and "\\" not in cfg.file_glob and not cfg.file_glob.startswith(".")
+    assert len(cfg.delimiter) == 1
+
+
+def test_a_file_pattern_cannot_leave_the_landing_folder(tmp_path):
+    from mash.ingest.config import ConfigError, load_config
+    from mash.ingest.load import landing_files
+
+    for glob in ("../../*.csv", "../other/*", "/etc/*", "..\\\\*", ".*"):
+        path = tmp_path / "p.toml"
+        path.write_text(CONFIG.format(partner='"p"', agency='"P"', delimiter='","', glob=json.dumps(glob),
+                                      column='"D"', code='"X"'), encoding="utf-8")
+        with pytest.raises(ConfigError, match="file_glob"):
+            load_config(path)
+    (tmp_path / "secret.csv").write_text("not a delivery")
+    (tmp_path / "landing" / "p").mkdir(parents=True)
+    path.write_text(CONFIG.format(partner='"p"', agency='"P"', delimiter='","', glob='"*.csv"', column='"D"',
+                                  code='"X"'), encoding="utf-8")
+    cfg = load_config(path)
+    object.__setattr__(cfg, "file_glob", "../../*.csv")  # even a pattern set after validation stays inside
+    assert landing_files(cfg, tmp_path / "landing") == []
