@@ -416,3 +416,75 @@ def test_hostile_rule_values_are_parameters(tmp_path):
     assert payload not in sql and "$threshold_decisions" in sql
     with pytest.raises(ValueError):
         threshold_sql(rule, "e; DROP TABLE x; --")
+
+
+def test_whole_analytics_run_with_hostile_rule_values(hostile_world, tmp_path):
+    """Every list and text threshold in rules.toml replaced by SQL payloads: the run completes, reads them
+    as values (so nothing matches them), and every table is still there."""
+    import shutil
+    import tomllib
+
+    import duckdb
+
+    from analytics import run_all
+    from analytics.rule_config import rules_from_dict
+    from tests.security.world import RAG, RULES, _mention_person
+
+    payloads = ["x') OR 1=1; DROP TABLE notifications; --", "'; DELETE FROM alerts; --", '" OR ""="', "$1"]
+    raw = tomllib.loads(RULES.read_text(encoding="utf-8"))
+    for rule in raw["rule"]:
+        for key, value in rule.get("thresholds", {}).items():
+            if isinstance(value, list) and key != "signals":
+                rule["thresholds"][key] = payloads
+    raw.setdefault("people", {})["child_feeds"] = payloads
+    hostile_rules = tmp_path / "rules.toml"
+    hostile_rules.write_text(_toml(raw), encoding="utf-8")
+    rules_from_dict(raw)  # valid as a rules file
+    db = tmp_path / "w.duckdb"
+    shutil.copy(hostile_world.warehouse, db)
+    con = duckdb.connect(str(db))
+    try:
+        before = con.execute("SELECT count(*) FROM notifications").fetchall()
+        res = run_all(con, _mention_person(con), hostile_rules, RAG, tmp_path / "out")
+        assert con.execute("SELECT count(*) FROM notifications").fetchall() == before
+        assert set(res["tables"]) <= {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables")
+                                      .fetchall()}
+    finally:
+        con.close()
+
+
+def _toml(obj: dict) -> str:
+    """A minimal TOML writer for the rules document (tables, arrays of tables, scalars and lists)."""
+    import json
+
+    def val(v):
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return repr(v)
+        if isinstance(v, list):
+            return "[" + ", ".join(val(x) for x in v) + "]"
+        return json.dumps(v)
+
+    lines: list[str] = []
+
+    def table(prefix: str, d: dict, array: bool = False) -> None:
+        lines.append(f"[[{prefix}]]" if array else f"[{prefix}]")
+        subs = []
+        for k, v in d.items():
+            if isinstance(v, dict):
+                subs.append((k, v))
+            else:
+                lines.append(f"{k} = {val(v)}")
+        for k, v in subs:
+            table(f"{prefix}.{k}", v)
+
+    for k, v in obj.items():
+        if isinstance(v, dict):
+            table(k, v)
+        elif isinstance(v, list) and v and isinstance(v[0], dict):
+            for item in v:
+                table(k, item, array=True)
+        else:
+            lines.insert(0, f"{k} = {val(v)}")
+    return "\n".join(lines) + "\n"
