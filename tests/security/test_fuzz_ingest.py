@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mash.ingest.readers import MAX_FIELD_CHARS, Quarantine, read_csv, read_jsonl, read_xlsx
@@ -153,6 +153,24 @@ def test_hostile_jsonl_delivery_is_stored_as_data(records, junk_lines, ascii_onl
     finally:
         hub.con.close()
         tmp.cleanup()
+
+
+def test_jsonl_line_breaks_inside_strings_and_surrogate_escapes(hub):
+    """Found by the fuzzing above: a U+2028/U+2029/U+0085 inside a JSON string split the record in two
+    (str.splitlines), and a \\ud800 escape quarantined the whole file as an unexpected error."""
+    lines = [
+        json.dumps({"id": "h1", "date": "2025-02-01", "concern": "SH",
+                    "patient": {"given": "Ann\u2028Marie\x85", "family": "Lee\u2029"}}, ensure_ascii=False),
+        '{"id": "h2", "date": "2025-02-01", "concern": "SH", "patient": {"given": "\\ud800", "family": "Wu"}}',
+        json.dumps({"id": "h3", "date": "2025-02-01", "concern": "SH", "patient": {"family": "Ng 🙂"}}),
+    ]
+    hub.deliver("thealth", "h.jsonl", ("\r\n".join(lines) + "\n").encode("utf-8"))
+    [res] = hub.ingest("thealth")
+    assert (res.status, res.rows_in, res.rows_loaded, res.rows_rejected) == ("loaded", 3, 2, 1), res
+    assert hub.rows("SELECT row_number, first_name, surname FROM person_mentions ORDER BY 1") == [
+        (1, "Ann\u2028Marie", "Lee"), (3, None, "Ng 🙂")]  # (surrounding white space trimmed, as for all)
+    row, reason = hub.rows("SELECT row_number, reason FROM rejects")[0]
+    assert row == 2 and "surrogate" in reason
 
 
 def _as_text(v: object) -> str | None:
