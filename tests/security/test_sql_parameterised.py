@@ -20,6 +20,7 @@ even with the marker: that is a value, and values are parameters.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import textwrap
 from dataclasses import dataclass
@@ -283,27 +284,29 @@ def check_source(source: str, path: str = "<string>", functions: dict | None = N
     return out
 
 
+@functools.cache
 def _sources() -> dict[str, str]:
     return {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8")
             for pkg in PACKAGES for p in sorted((ROOT / pkg).rglob("*.py"))}
 
 
-def _all_functions(sources: dict[str, str]) -> dict[str, ast.FunctionDef]:
+@functools.cache
+def _all_functions() -> dict[str, ast.FunctionDef]:
     fns = {}
-    for src in sources.values():
+    for src in _sources().values():
         fns.update({n.name: n for n in ast.walk(ast.parse(src)) if isinstance(n, ast.FunctionDef)})
     return fns
 
 
 def test_all_sql_is_parameterised():
     sources = _sources()
-    functions = _all_functions(sources)
+    functions = _all_functions()
     violations = [v for path, src in sources.items() for v in check_source(src, path, functions)]
     assert not violations, "\n".join(map(str, violations))
 
 
 def test_every_sql_builder_exists():
-    functions = _all_functions(_sources())
+    functions = _all_functions()
     assert set(SQL_BUILDERS) <= set(functions), set(SQL_BUILDERS) - set(functions)
 
 
