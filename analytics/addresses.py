@@ -34,6 +34,7 @@ from rapidfuzz import fuzz, process
 
 from analytics.names import SURNAME_SQL
 from matching.postcodes import standardise_postcodes
+from matching.text import str_series
 from analytics.sqlutil import replace_table, stable_id
 
 STREET_TYPES = {
@@ -69,7 +70,7 @@ def normalise_postcode(values: pd.Series) -> pd.Series:
 def _expand_street(street: pd.Series) -> pd.Series:
     """Expand the street-type abbreviation in the last word: ``ELM RD`` -> ``ELM ROAD``."""
     parts = street.str.rsplit(" ", n=1, expand=True)
-    if parts.shape[1] == 1:
+    if parts.shape[1] < 2:  # no street has two words (or there are no streets at all)
         return street
     head, last = parts[0], parts[1]
     has_two = last.notna()
@@ -86,7 +87,7 @@ def parse_addresses(raw: pd.Series) -> pd.DataFrame:
     [['2', '14', 'ELM ROAD', 'MILLBROOK'], ['2', '14', 'ELM ROAD', ''], ['A', '14', 'ELM ROAD', ''],
      ['', '51', 'CHURCH WALK', ''], ['', '', 'FOXGLOVE GARDENS', '']]
     """
-    s = (raw.astype("object").where(raw.notna(), "").astype(str).str.upper()
+    s = (str_series(raw).fillna("").str.upper()
          .str.replace("’", "'", regex=False).str.replace(r"[^A-Z0-9/,' ]", " ", regex=True)
          .str.replace("'", "", regex=False).str.replace(r"\s+", " ", regex=True).str.strip()
          .str.replace(r"\s*,\s*", ", ", regex=True).str.strip(", "))
@@ -288,6 +289,23 @@ def _attach_by_surname(ma: pd.DataFrame, parsed: pd.DataFrame, ent: pd.DataFrame
     return ma
 
 
+_MA_COLUMNS = ["mention_id", "address_id", "match_rule", "address_written", "postcode_written", "postcode_norm"]
+_ENTITY_COLUMNS = ["address_id", "flat", "number", "street", "locality", "postcode", "building", "label",
+                   "n_spellings", "ambiguous"]
+
+
+def _no_addresses(con: duckdb.DuckDBPyConnection, m: pd.DataFrame) -> dict[str, int]:
+    """The tables when no mention has an address line: every mention 'no_address', no entities."""
+    ma = pd.DataFrame({"mention_id": m["mention_id"], "address_id": None, "match_rule": "no_address",
+                       "address_written": m["address"], "postcode_written": m["postcode"],
+                       "postcode_norm": normalise_postcode(m["postcode"]).to_numpy()})
+    replace_table(con, "mention_addresses", ma[_MA_COLUMNS])
+    ent = pd.DataFrame({c: pd.Series(dtype="int64" if c == "n_spellings" else "bool" if c == "ambiguous" else object)
+                        for c in _ENTITY_COLUMNS})
+    replace_table(con, "address_entities", ent)
+    return {"written_addresses": 0, "entities": 0, "mentions_with_entity": 0}
+
+
 def resolve_addresses(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Resolve every mention's address into ``address_entities`` and ``mention_addresses``.
 
@@ -302,6 +320,8 @@ def resolve_addresses(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     written = m[["address", "postcode"]].drop_duplicates().reset_index(drop=True)
     # each written address is parsed once, however many mentions use it
     written = written[written["address"].notna()].reset_index(drop=True)
+    if written.empty:  # no address line anywhere (feeds without addresses): no entities, postcodes still count
+        return _no_addresses(con, m)
     parsed = parse_addresses(written["address"])
     parsed["postcode"] = normalise_postcode(written["postcode"]).to_numpy()
     # a postcode typed into the address line is still a postcode

@@ -20,6 +20,7 @@ import pandas as pd
 
 from analytics.names import SURNAME_SQL
 from analytics.sqlutil import most_common_sql, replace_table, table_exists
+from mash.sqlsafe import quote_ident
 
 TABLE = "analytics_mention_person"  # never the matching engine's own ``mention_person`` table
 
@@ -39,7 +40,7 @@ def load_mention_person(con: duckdb.DuckDBPyConnection, mention_person: pd.DataF
             raise ValueError(f"no table or view '{mention_person}' with the person links")
         # a copy: the matching engine may replace its own table while the analytics are read
         con.execute(f"CREATE OR REPLACE TABLE {TABLE} AS "
-                    f"SELECT mention_id, person_id, link_probability FROM {mention_person}")
+                    f"SELECT mention_id, person_id, link_probability FROM {quote_ident(mention_person)}")
     else:
         need = {"mention_id", "person_id", "link_probability"}
         missing = need - set(mention_person.columns)
@@ -119,8 +120,7 @@ def build_base(con: duckdb.DuckDBPyConnection, child_feeds: tuple[str, ...] = ()
                min(link_probability) AS min_link_probability
         FROM _m JOIN notification_events USING (notification_id) GROUP BY person_id
     """)
-    feeds = ", ".join("'" + f.replace("'", "''") + "'" for f in child_feeds) or "NULL"
-    con.execute(f"""
+    con.execute("""
         CREATE OR REPLACE TABLE linked_mentions AS
         WITH a AS (
             SELECT m.*, e.event_date, e.owner_agency,
@@ -136,11 +136,12 @@ def build_base(con: duckdb.DuckDBPyConnection, child_feeds: tuple[str, ...] = ()
                a.age_at_event::INTEGER AS age_at_event,
                -- a child present at a police incident with no usable age is still a child
                CASE WHEN a.age_at_event IS NOT NULL THEN a.age_at_event < 18
-                    ELSE a.role = 'child_present' OR (a.role = 'subject' AND a.partner IN ({feeds}))
+                    ELSE a.role = 'child_present'
+                         OR (a.role = 'subject' AND list_contains($child_feeds::VARCHAR[], a.partner))
                END AS is_child,
                a.surname_norm, a.person_surname, ma.address_id
         FROM a LEFT JOIN mention_addresses ma USING (mention_id)
-    """)
+    """, {"child_feeds": list(child_feeds)})
     con.execute("DROP TABLE _m")
     counts = con.execute("""
         SELECT (SELECT count(*) FROM notification_events), (SELECT count(*) FROM notification_copies),

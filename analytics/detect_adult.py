@@ -24,11 +24,10 @@ def da_suspect_multi_household(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd
 
     >>> da_suspect_multi_household(con, cfg.by_name("da_suspect_multi_household"))  # doctest: +SKIP
     """
-    k, w = int(rule.t("min_households", 2)), rule.window_days
-    roles = rule.t("child_roles_if_age_unknown", ["child_present", "household_member"])
-    roles_sql = ", ".join("'" + r.replace("'", "''") + "'" for r in roles) or "NULL"
+    k, w = int(rule.t("min_households", 2)), int(rule.window_days)
+    roles = [str(r) for r in rule.t("child_roles_if_age_unknown", ["child_present", "household_member"])]
     # a person of unknown age named as a child present or living in the household counts as a child
-    child = f"(o.is_child OR (o.age_at_event IS NULL AND o.role IN ({roles_sql})))"
+    child = "(o.is_child OR (o.age_at_event IS NULL AND list_contains($child_roles::VARCHAR[], o.role)))"
     inc = con.execute(f"""
         WITH m AS (
             SELECT lm.*, e.concern_type FROM linked_mentions lm JOIN notification_events e USING (notification_id)
@@ -48,7 +47,7 @@ def da_suspect_multi_household(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd
         )
         SELECT * FROM hh WHERE n_children > 0 AND household IS NOT NULL
         ORDER BY suspect, event_date, notification_id
-    """).df()
+    """, {"child_roles": roles}).df()
     if inc.empty:
         return _empty()
     win_rows = []

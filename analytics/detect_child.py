@@ -10,6 +10,8 @@ notification naming them) that :func:`analytics.rules.run_rules` builds.
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import pandas as pd
 
@@ -17,6 +19,7 @@ from analytics.episodes import merge_windows
 from analytics.rule_config import Rule
 
 SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
+_ALIAS = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]*\.)?")
 COLUMNS = ["subject_type", "subject_id", "window_start", "window_end", "evidence", "members", "explanation"]
 
 
@@ -26,16 +29,28 @@ def _empty() -> pd.DataFrame:
 
 def threshold_sql(rule: Rule, alias: str = "") -> str:
     """SQL predicate for "at threshold on its own" (severity above the rule's maximum, or a decision
-    at or above early help); ``alias`` qualifies the columns (``"e."``).
+    at or above early help); ``alias`` qualifies the columns (``"e."``). The decisions are the
+    ``$threshold_decisions`` parameter: pass :func:`threshold_params` with the query.
 
     >>> from analytics.rule_config import Rule
     >>> threshold_sql(Rule("r", "low_level_repeat", "child", 90, {"threshold_decisions": ["early_help"]}), "e.")
-    "(e.severity_rank > 1 OR coalesce(e.decision IN ('early_help'), false))"
+    '(e.severity_rank > 1 OR coalesce(list_contains($threshold_decisions::VARCHAR[], e.decision), false))'
     """
-    max_rank = SEVERITY_RANK[rule.t("max_severity", "low")]
+    if not _ALIAS.fullmatch(alias):
+        raise ValueError(f"alias must be empty or a table alias followed by a dot, got {alias!r}")
+    max_rank = int(SEVERITY_RANK[rule.t("max_severity", "low")])
+    return (f"({alias}severity_rank > {max_rank} OR "
+            f"coalesce(list_contains($threshold_decisions::VARCHAR[], {alias}decision), false))")
+
+
+def threshold_params(rule: Rule) -> dict[str, list[str]]:
+    """The parameter :func:`threshold_sql` refers to.
+
+    >>> threshold_params(Rule("r", "low_level_repeat", "child", 90))["threshold_decisions"]
+    ['early_help', 'referral_s17', 'strategy_s47']
+    """
     decisions = rule.t("threshold_decisions", ["early_help", "referral_s17", "strategy_s47"])
-    dec = ", ".join("'" + d.replace("'", "''") + "'" for d in decisions) or "NULL"
-    return f"({alias}severity_rank > {max_rank} OR coalesce({alias}decision IN ({dec}), false))"
+    return {"threshold_decisions": [str(d) for d in decisions]}
 
 
 def low_level_repeat(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
@@ -45,7 +60,7 @@ def low_level_repeat(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame
 
     >>> low_level_repeat(con, rule)  # doctest: +SKIP
     """
-    n_min, a_min, w = int(rule.t("min_notifications", 3)), int(rule.t("min_agencies", 2)), rule.window_days
+    n_min, a_min, w = int(rule.t("min_notifications", 3)), int(rule.t("min_agencies", 2)), int(rule.window_days)
     thr = threshold_sql(rule)
     win = con.execute(f"""
         WITH c AS (SELECT *, {thr} AS at_threshold FROM _child_notes)
@@ -56,7 +71,7 @@ def low_level_repeat(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame
              AND x.event_date BETWEEN s.event_date AND s.event_date + INTERVAL {w - 1} DAY
         GROUP BY s.person_id, s.notification_id, s.event_date
         HAVING count(*) >= {n_min} AND count(DISTINCT x.agency) >= {a_min} AND NOT bool_or(x.at_threshold)
-    """).df()
+    """, threshold_params(rule)).df()
     eps = merge_windows(win, ["person_id"])
     if eps.empty:
         return _empty()
@@ -72,16 +87,15 @@ def re_referral(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
 
     >>> re_referral(con, cfg.by_name("re_referral_12m"))  # doctest: +SKIP
     """
-    w = rule.window_days
-    decisions = rule.t("referral_decisions", ["referral_s17", "strategy_s47"])
-    dec = ", ".join("'" + d.replace("'", "''") + "'" for d in decisions)
+    w = int(rule.window_days)
+    decisions = [str(d) for d in rule.t("referral_decisions", ["referral_s17", "strategy_s47"])]
     # the subject of a children's social care decision is a child by definition, even where the record
     # makes them 18 by the time of the second referral
     win = con.execute(f"""
         WITH r AS (
             SELECT DISTINCT lm.person_id, lm.notification_id, lm.event_date
             FROM linked_mentions lm JOIN notification_events e USING (notification_id)
-            WHERE e.decision IN ({dec}) AND (lm.role = 'subject' OR lm.is_child)
+            WHERE list_contains($referral_decisions::VARCHAR[], e.decision) AND (lm.role = 'subject' OR lm.is_child)
         ), p AS (
             SELECT person_id, notification_id, event_date,
                    lag(notification_id) OVER w AS prev_id, lag(event_date) OVER w AS prev_date
@@ -89,7 +103,7 @@ def re_referral(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
         )
         SELECT person_id, prev_date AS start, event_date AS "end", [prev_id, notification_id] AS ids
         FROM p WHERE prev_id IS NOT NULL AND date_diff('day', prev_date, event_date) <= {w}
-    """).df()
+    """, {"referral_decisions": decisions}).df()
     eps = merge_windows(win, ["person_id"])
     if eps.empty:
         return _empty()
@@ -104,7 +118,7 @@ def repeat_contact(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
 
     >>> repeat_contact(con, cfg.by_name("repeat_contact_30d"))  # doctest: +SKIP
     """
-    w, gap = rule.window_days, int(rule.t("min_gap_days", 1))
+    w, gap = int(rule.window_days), int(rule.t("min_gap_days", 1))
     win = con.execute(f"""
         WITH c AS (SELECT DISTINCT person_id, notification_id, event_date FROM _child_notes),
         p AS (

@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics.detect_child import COLUMNS, _empty, threshold_sql
+from analytics.detect_child import COLUMNS, _empty, threshold_params, threshold_sql
 from analytics.episodes import merge_windows
 from analytics.rule_config import Rule
 
@@ -45,10 +45,9 @@ def sibling_spread(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
 
     >>> sibling_spread(con, cfg.by_name("sibling_spread"))  # doctest: +SKIP
     """
-    n_min, a_min, w = int(rule.t("min_notifications", 3)), int(rule.t("min_agencies", 2)), rule.window_days
+    n_min, a_min, w = int(rule.t("min_notifications", 3)), int(rule.t("min_agencies", 2)), int(rule.window_days)
     c_min = int(rule.t("min_children", 2))
-    roles = rule.t("subject_roles", ["subject", "victim"])
-    roles_sql = ", ".join("'" + r.replace("'", "''") + "'" for r in roles)
+    roles = [str(r) for r in rule.t("subject_roles", ["subject", "victim"])]
     thr = threshold_sql(rule)
     win = con.execute(f"""
         WITH kids AS (
@@ -58,7 +57,7 @@ def sibling_spread(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
         g AS (
             SELECT k.network_id, c.person_id, c.notification_id, c.event_date, c.agency, {thr} AS at_threshold
             FROM kids k JOIN _child_notes c USING (person_id)
-            WHERE list_has_any(c.roles, [{roles_sql}])
+            WHERE list_has_any(c.roles, $subject_roles::VARCHAR[])
         ),
         family_threshold AS (
             SELECT DISTINCT f.network_id, e.event_date
@@ -86,7 +85,7 @@ def sibling_spread(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
         HAVING count(DISTINCT i.notification_id) >= {n_min} AND count(DISTINCT i.agency) >= {a_min}
            AND count(DISTINCT i.person_id) >= {c_min} AND NOT bool_or(i.at_threshold)
            AND p.max_per_child < {n_min}
-    """).df()
+    """, {**threshold_params(rule), "subject_roles": roles}).df()
     eps = merge_windows(win, ["network_id"])
     if eps.empty:
         return _empty()
@@ -151,7 +150,7 @@ def escalation(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
 
     >>> escalation(con, cfg.by_name("escalation"))  # doctest: +SKIP
     """
-    w = rule.window_days
+    w = int(rule.window_days)
     min_points, min_signals = int(rule.t("min_points", 3)), int(rule.t("min_signals", 2))
     drop = float(rule.t("min_attendance_drop", 10))
     use = set(rule.t("signals", ["dash", "rag", "attendance"]))
@@ -163,9 +162,9 @@ def escalation(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
         JOIN notification_events e ON e.notification_id = lm.notification_id
         WHERE (e.concern_type = 'domestic_abuse' AND e.dash_risk IS NOT NULL)
            OR e.rag IS NOT NULL OR (e.attendance_pct IS NOT NULL AND f.relation = 'child')
-           OR ({str("severity" in use).lower()} AND f.relation = 'child')
+           OR ($use_severity AND f.relation = 'child')
         ORDER BY f.network_id, e.event_date, e.notification_id, lm.person_id, f.relation
-    """).df()
+    """, {"use_severity": "severity" in use}).df()
     # a network needs min_points readings in at least min_signals signals before any chain is worth finding
     ok = pd.DataFrame({
         "network_id": rows_df["network_id"],
@@ -285,7 +284,7 @@ def family_moves(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
 
     >>> family_moves(con, cfg.by_name("family_moves"))  # doctest: +SKIP
     """
-    k, w = int(rule.t("min_addresses", 3)), rule.window_days
+    k, w = int(rule.t("min_addresses", 3)), int(rule.window_days)
     carers = bool(rule.t("count_carers_while_with_children", True))
     m_all = con.execute(f"""
         WITH fam AS (SELECT network_id, person_id, relation FROM family_networks),
@@ -311,7 +310,7 @@ def family_moves(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
         ),
         carer_m AS (
             SELECT f.network_id, f.person_id, lm.address_id, lm.notification_id, lm.event_date
-            FROM fam f JOIN lm USING (person_id) WHERE f.relation = 'carer' AND {str(carers).lower()}
+            FROM fam f JOIN lm USING (person_id) WHERE f.relation = 'carer' AND $count_carers
         ),
         with_kids AS (  -- when each carer is evidenced with the children
             SELECT c.network_id, c.person_id, min(c2.event_date) AS d0, max(c2.event_date) AS d1
@@ -334,7 +333,7 @@ def family_moves(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
                               AND k.event_date > c.event_date AND k.event_date <= c.event_date + INTERVAL 365 DAY)
         )
         SELECT DISTINCT network_id, address_id, notification_id, event_date FROM m
-    """).df()
+    """, {"count_carers": carers}).df()
     first = (m_all.sort_values(["network_id", "address_id", "event_date", "notification_id"])
              .drop_duplicates(["network_id", "address_id"])
              .rename(columns={"notification_id": "first_id", "event_date": "first_date"}))

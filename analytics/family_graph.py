@@ -161,14 +161,14 @@ def build_family_graph(con: duckdb.DuckDBPyConnection, settings: GraphSettings |
                CASE WHEN coalesce(same_surname, false) THEN ', shared surname' ELSE '' END ||
                CASE WHEN same_address THEN ', shared address' ELSE '' END || ')' AS detail
         FROM x
-        WHERE gap IS NOT NULL AND gap BETWEEN {s.parent_min_gap_years} AND {s.parent_max_gap_years}
+        WHERE gap IS NOT NULL AND gap BETWEEN {float(s.parent_min_gap_years)} AND {float(s.parent_max_gap_years)}
           AND (coalesce(same_surname, false) OR same_address)
           AND (a_child OR b_child)
         UNION ALL
         SELECT person_a, person_b, 'sibling', 'inferred', because, first_date, last_date, same_address,
                'children with a strong link (' || array_to_string(because, ', ') || '), age gap '
                || coalesce(round(gap, 1) || ' years', 'unknown') AS detail
-        FROM x WHERE a_child AND b_child AND coalesce(gap < {s.sibling_max_gap_years}, true)
+        FROM x WHERE a_child AND b_child AND coalesce(gap < {float(s.sibling_max_gap_years)}, true)
     """)
     con.execute(f"""
         CREATE OR REPLACE TABLE family_edges AS

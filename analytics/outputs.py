@@ -203,7 +203,9 @@ def _chronology(notes: pd.DataFrame, alert_id: str) -> str:
                                                   g["source_ref"], g["decision"], g["people"], g["free_text"])]
         data.append({
             "type": "scatter", "mode": "markers", "name": name,
-            "x": [pd.Timestamp(d).strftime("%Y-%m-%d") for d in g["event_date"]], "y": g["owner_agency"].tolist(),
+            "x": [pd.Timestamp(d).strftime("%Y-%m-%d") for d in g["event_date"]],
+            # plotly reads tags in axis labels too: an agency name is escaped like every other value
+            "y": [esc(a) for a in g["owner_agency"]],
             "marker": {"size": [SEV_SIZE.get(s, 9) for s in g["severity"]], "color": colour,
                        "line": {"width": 1, "color": "#333"}},
             "text": hover, "hovertemplate": "%{text}<extra></extra>"})

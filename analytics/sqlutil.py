@@ -12,6 +12,8 @@ import hashlib
 import duckdb
 import pandas as pd
 
+from mash.sqlsafe import quote_ident
+
 
 def replace_table(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame) -> None:
     """Write ``df`` as table ``name``, replacing any previous version.
@@ -28,7 +30,7 @@ def replace_table(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame) -
         df = df.astype({c: "string" for c in empty_obj})
     con.register(tmp, df)
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {tmp}")
+        con.execute(f"CREATE OR REPLACE TABLE {quote_ident(name)} AS SELECT * FROM {quote_ident(tmp)}")
     finally:
         con.unregister(tmp)
 

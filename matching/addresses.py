@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from matching.postcodes import postcode_parts
-from matching.text import APOSTROPHES, fold_accents, map_unique_frame, on_uniques, to_text
+from matching.text import APOSTROPHES, fold_accents, map_unique_frame, on_uniques, str_series, to_text
 
 STREET_ABBREVIATIONS = {
     "RD": "ROAD", "ST": "STREET", "STR": "STREET", "AVE": "AVENUE", "AV": "AVENUE", "AVN": "AVENUE",
@@ -151,7 +151,7 @@ def standardise_addresses(values: pd.Series) -> pd.DataFrame:
 
 def _standardise_addresses_vectorised(values: pd.Series) -> pd.DataFrame:
     v = values.reset_index(drop=True)
-    text = pd.Series(v.astype(object).where(v.notna(), None), dtype="str")
+    text = str_series(v)
     # Fast path, vectorised: "<number> <street words>" in plain ASCII (most rows).
     simple = text.str.fullmatch(r" *[0-9]{1,5}[A-Za-z]? +[A-Za-z][A-Za-z ]*").fillna(False).to_numpy(dtype=bool).copy()
     up = text.str.upper().str.replace(r" +", " ", regex=True).str.strip()

@@ -230,7 +230,9 @@ def link_csv(input_path: str | Path, out_path: str | Path, settings_path: str | 
              threshold: float | None = None) -> LinkResult:
     """Link the mentions in a CSV and write ``record_id, person_id, cluster_size``.
 
-    Every column is read as text (an NHS number keeps its leading zeros). The
+    Every column is read as text (an NHS number keeps its leading zeros). The output is opened in
+    spreadsheets, so it is written formula-safe (:func:`mash.export.write_csv_safe`): a record id
+    starting with ``= + - @`` comes out with a leading apostrophe. The
     settings used and the trained parameters are written next to the output
     as ``<out>.settings.json`` and ``<out>.model.json``, so the run can be
     explained and repeated.
@@ -243,7 +245,9 @@ def link_csv(input_path: str | Path, out_path: str | Path, settings_path: str | 
     result = link_table(df, settings=settings, threshold=threshold)
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    result.clusters[["record_id", "person_id", "cluster_size"]].to_csv(out, index=False)
+    from mash.export import write_csv_safe
+
+    write_csv_safe(result.clusters[["record_id", "person_id", "cluster_size"]], out)
     result.settings.save(out.with_name(out.name + ".settings.json"))
     result.params.save(out.with_name(out.name + ".model.json"))
     return result

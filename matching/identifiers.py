@@ -20,6 +20,7 @@ PNC_ALPHABET = "ZABCDEFGHJKLMNPQRTUVWXY"
 _NI_BAD_LETTERS = set("DFIQUV")
 _NI_BAD_PREFIXES = {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}
 _SEPARATORS = re.compile(r"[\s\-/.]")
+_TEN_DIGITS = re.compile(r"[0-9]{10}")
 
 
 def _clean(value: object) -> str:
@@ -58,7 +59,7 @@ def is_valid_nhs(value: object) -> bool:
     (True, False)
     """
     s = normalise_nhs(value)
-    if len(s) != 10 or not s.isdigit():
+    if not _TEN_DIGITS.fullmatch(s):  # ASCII digits only: "²" or Arabic-Indic digits are not an NHS number
         return False
     check = nhs_check_digit(s[:9])
     return check is not None and check == int(s[9])
@@ -75,7 +76,7 @@ def upn_check_letter(last_twelve: str) -> str:
     """
     total = 0
     for pos, ch in enumerate(last_twelve.upper(), start=2):
-        if ch.isdigit():
+        if "0" <= ch <= "9":
             val = int(ch)
         else:
             idx = UPN_ALPHABET.find(ch)
@@ -86,7 +87,7 @@ def upn_check_letter(last_twelve: str) -> str:
     return UPN_ALPHABET[total % 23]
 
 
-_UPN_SHAPE = re.compile(rf"^[{UPN_ALPHABET}]\d{{11}}[0-9{UPN_ALPHABET}]$")
+_UPN_SHAPE = re.compile(rf"^[{UPN_ALPHABET}][0-9]{{11}}[0-9{UPN_ALPHABET}]$")
 
 
 def normalise_upn(value: object) -> str:
@@ -108,8 +109,9 @@ def is_valid_upn(value: object) -> bool:
 
 # --- Police National Computer ID -----------------------------------------------
 
-_PNC_SLASHED = re.compile(r"^(\d{2}|\d{4})/(\d{1,7})([A-Z])$")
-_PNC_BARE = re.compile(r"^(\d{4}(?=\d{7}[A-Z]$)|\d{2})(\d{1,7})([A-Z])$")
+# [0-9], not \d: \d also matches other scripts' digits, which are not in any UK identifier.
+_PNC_SLASHED = re.compile(r"^([0-9]{2}|[0-9]{4})/([0-9]{1,7})([A-Z])$")
+_PNC_BARE = re.compile(r"^([0-9]{4}(?=[0-9]{7}[A-Z]$)|[0-9]{2})([0-9]{1,7})([A-Z])$")
 
 
 def _parse_pnc(value: object) -> tuple[str, str, str] | None:
@@ -160,7 +162,7 @@ def is_valid_pnc(value: object) -> bool:
 
 # --- National Insurance number ----------------------------------------------------
 
-_NI_SHAPE = re.compile(r"^([A-Z])([A-Z])(\d{6})([A-D])$")
+_NI_SHAPE = re.compile(r"^([A-Z])([A-Z])([0-9]{6})([A-D])$")
 
 
 def normalise_ni(value: object) -> str:

@@ -18,7 +18,9 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from matching.text import is_missing, as_object, fold_accents, map_unique_frame, missing_mask, on_uniques, to_text
+from matching.text import (
+    as_object, fold_accents, is_missing, map_unique_frame, missing_mask, on_uniques, str_series, to_text,
+)
 
 # Outward code: A9, A99, AA9, AA99, A9A, AA9A; inward: 9AA. GIR 0AA is the one exception.
 _UK_POSTCODE = re.compile(r"^(?:([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})|(GIR) ?(0AA))$")
@@ -99,7 +101,7 @@ def _standardise_postcodes_vectorised(values: pd.Series) -> pd.DataFrame:
     cols = ["postcode", "postcode_valid", "postcode_outward", "postcode_sector", "postcode_district", "postcode_area"]
     v = values.reset_index(drop=True)
     text = v.astype(object).where(v.notna(), None)
-    s = pd.Series(text, dtype="str")
+    s = str_series(v)
     ascii_ok = s.str.isascii().fillna(True).to_numpy(dtype=bool)
     compact = s.str.upper().str.replace(r"[^A-Z0-9]", "", regex=True).str.slice(0, 12)
     valid = compact.str.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA").fillna(False).to_numpy(dtype=bool)

@@ -21,7 +21,7 @@ from matching.identifiers import nhs_valid_array, standardise_identifier
 from matching.postcodes import standardise_postcodes
 from matching.standardise_dates import standardise_dobs
 from matching.standardise_names import standardise_names
-from matching.text import as_object, fold_accents, map_unique, missing_mask, to_text
+from matching.text import as_object, fold_accents, map_unique, missing_mask, str_series, to_text
 
 _SEX = {
     "M": "M", "MALE": "M", "MAN": "M", "BOY": "M", "1": "M",
@@ -122,7 +122,7 @@ def prepare_records(df: pd.DataFrame, *, dob_min_year: int = 1880) -> pd.DataFra
         if col_name == "nhs_number" and col_name in src.columns:
             # Vectorised: a million NHS numbers are mostly distinct, so per-value Python is too slow.
             raw = src[col_name]
-            txt = pd.Series(raw.astype(object).where(raw.notna(), None), dtype="str")
+            txt = str_series(raw)
             clean = txt.str.replace(r"[\s\-/.]", "", regex=True).str.upper().str.slice(0, 40)
             blank = missing_mask(raw)
             clean = as_object(clean)

@@ -259,7 +259,8 @@ def standardise_dobs(values: pd.Series, *, min_year: int = 1880, today: dt.date 
     days = days_from_civil(y, m, d)
     table = {c: np.empty(k + 1, dtype=object) for c in DOB_COLUMNS}
     h = np.nonzero(handled)[0]
-    ymd_txt = np.char.zfill(ymd[h].astype(str), 8)
+    # (np.char.zfill fails on an empty array: a column with no date written in the fast shapes)
+    ymd_txt = np.char.zfill(ymd[h].astype(str), 8) if len(h) else np.array([], dtype="U8")
     table["dob"][h] = [f"{t[:4]}-{t[4:6]}-{t[6:]}" for t in ymd_txt]
     table["dob_days"][h] = days[h]
     table["dob_year"][h] = y[h]

@@ -97,7 +97,10 @@ def normalise_name(value: Any) -> str:
         tokens = []
     while len(tokens) > 1 and tokens[-1] in SUFFIXES:
         tokens.pop()
-    return " ".join(tokens).strip(" -")
+    out = " ".join(tokens).strip(" -")
+    # Cleaning can leave a placeholder word ("'NONE'", "(unknown)"): it is missing, as it would
+    # be if written plainly, so that normalising twice changes nothing.
+    return "" if out in MISSING_TOKENS else out
 
 
 def split_forenames(value: Any) -> tuple[str, str]:

@@ -31,6 +31,7 @@ APOSTROPHES = "'\u2018\u2019\u201b\u02bc\u02bb\u0060\u00b4\u2032"
 # Hyphen and dash look-alikes.
 HYPHENS = "-\u2010\u2011\u2012\u2013\u2014\u2212\ufe63\uff0d"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate is not text: it cannot be stored or written
 # Words partners type when they do not know a value: treated as missing, so
 # that two records never "agree" on UNKNOWN.
 MISSING_TOKENS = frozenset(
@@ -70,6 +71,7 @@ def to_text(value: Any) -> str:
     s = value if isinstance(value, str) else str(value)
     s = s[: MAX_FIELD_LENGTH * 2]
     s = _CONTROL.sub(" ", s)
+    s = _SURROGATE.sub("\ufffd", s)
     return s.strip()
 
 
@@ -133,6 +135,28 @@ def as_object(values: pd.Series) -> pd.Series:
     return obj.where(values.notna(), None)
 
 
+def str_series(values: pd.Series) -> pd.Series:
+    """Values as a pandas ``str`` Series: missing stays missing, any other value becomes its ``str()``.
+
+    ``pd.Series(..., dtype="str")`` alone decodes ``bytes`` as UTF-8 and raises on invalid bytes;
+    the scalar standardisers read every value through ``str()``, and so does this.
+
+    >>> str_series(pd.Series(["a", None, b"ab", 5], dtype=object)).tolist()
+    ['a', nan, "b'ab'", '5']
+    """
+    obj = values.astype(object)
+    na = obj.isna().to_numpy(dtype=bool)
+    if pd.api.types.infer_dtype(obj, skipna=True) not in ("string", "empty"):
+        obj = pd.Series([v if isinstance(v, str) or m else str(v) for v, m in zip(obj, na)], dtype=object,
+                        index=values.index)
+    try:
+        return pd.Series(obj.where(~na, None), dtype="str", index=values.index)
+    except UnicodeEncodeError:  # a lone surrogate: shown as U+FFFD, as to_text does
+        obj = pd.Series([_SURROGATE.sub("\ufffd", v) if isinstance(v, str) else v for v in obj], dtype=object,
+                        index=values.index)
+        return pd.Series(obj.where(~na, None), dtype="str", index=values.index)
+
+
 def missing_mask(values: pd.Series) -> np.ndarray:
     """Vectorised :func:`is_missing` for a Series (True where missing).
 
@@ -140,7 +164,7 @@ def missing_mask(values: pd.Series) -> np.ndarray:
     [False, True, True, True]
     """
     na = values.isna().to_numpy(dtype=bool)
-    txt = pd.Series(values.astype(object).where(~na, None), dtype="str").str.strip()
+    txt = str_series(values).str.strip()
     blank = (txt == "").fillna(True).to_numpy(dtype=bool)
     token = txt.str.upper().isin(list(MISSING_TOKENS)).to_numpy(dtype=bool)
     return na | blank | token

@@ -179,13 +179,19 @@ def load_config(path: Path) -> PartnerConfig:
             raise _fail(path, "[members] needs 'column'")
         members = Members(column=m["column"], separator=m.get("separator", ";"), pattern=pattern,
                           role=m.get("role", "household_member"))
+    file_glob = raw.get("file_glob", "*")
+    if not isinstance(file_glob, str) or not file_glob or "/" in file_glob or "\\" in file_glob \
+            or file_glob.startswith("."):
+        # a pattern like "../../*" would pick up files outside the partner's landing folder
+        raise _fail(path, f"file_glob {file_glob!r} must be a file-name pattern such as '*.csv' "
+                          f"(no folders, no leading dot)")
     if fmt == "xlsx" and not raw.get("sheet"):
         raise _fail(path, "xlsx feeds need 'sheet' (the sheet to read)")
 
     return PartnerConfig(
         partner=partner, agency=raw["agency"], format=fmt, path=path,
         description=raw.get("description", ""), encoding=encoding, delimiter=delimiter,
-        file_glob=raw.get("file_glob", "*"), sheet=raw.get("sheet"),
+        file_glob=file_glob, sheet=raw.get("sheet"),
         header_row=int(raw.get("header_row", 0)),
         date_formats=tuple(raw.get("date_formats", ("%d/%m/%Y", "%Y-%m-%d"))),
         channel=channel, record_key=tuple(raw.get("record_key", ())),

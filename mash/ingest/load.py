@@ -25,10 +25,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from mash.contracts import validate
+from mash import contracts  # module import: mash.contracts imports mash.ingest (a cycle)
 from mash.ingest.config import PartnerConfig
 from mash.ingest.mapping import MENTION_COLUMNS, NOTIFICATION_COLUMNS, Mapped, map_rows
-from mash.ingest.readers import Quarantine, read_delivery
+from mash.ingest.readers import Quarantine, jsonl_lines, read_delivery
 
 
 @dataclass(frozen=True)
@@ -151,9 +151,9 @@ def ingest_file(con: duckdb.DuckDBPyConnection, cfg: PartnerConfig, path: Path, 
     notif, ment = mapped.notifications, mapped.mentions
     rej = _rejects_frame(delivery_id, cfg.partner, file_name, rejects)
     if not notif.empty:
-        validate("notifications", notif)
-        validate("person_mentions", ment)
-    validate("rejects", rej) if not rej.empty else None
+        contracts.validate("notifications", notif)
+        contracts.validate("person_mentions", ment)
+    contracts.validate("rejects", rej) if not rej.empty else None
 
     superseded = con.execute(
         "SELECT delivery_id FROM deliveries WHERE partner = ? AND file_name = ? AND status = 'loaded' "
@@ -199,7 +199,7 @@ def _count_rows(path: Path, data: bytes, cfg: PartnerConfig) -> int:
             return 0
         text = data.decode(cfg.encoding if cfg.encoding != "utf-8" else "utf-8", errors="replace")
         if cfg.format == "jsonl":
-            return sum(1 for line in text.splitlines() if line.strip())
+            return sum(1 for line in jsonl_lines(text) if line.strip())
         import csv
         import io
         n = sum(1 for r in csv.reader(io.StringIO(text, newline=""), delimiter=cfg.delimiter) if r)
@@ -213,7 +213,8 @@ def landing_files(cfg: PartnerConfig, landing_root: Path) -> list[Path]:
     folder = Path(landing_root) / cfg.partner
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.glob(cfg.file_glob) if p.is_file() and not p.name.startswith("."))
+    return sorted(p for p in folder.glob(cfg.file_glob)
+                  if p.is_file() and not p.name.startswith(".") and p.parent == folder)  # never outside it
 
 
 def ingest_partner(con: duckdb.DuckDBPyConnection, cfg: PartnerConfig, landing_root: Path, raw_store: Path,

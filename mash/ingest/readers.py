@@ -31,6 +31,8 @@ MAX_FIELD_CHARS = 100_000
 RAW_ROW_KEEP = 2_000  # characters of a rejected row kept in `rejects`; the whole file is in the raw store
 
 _BAD_BYTES = re.compile("[\udc80-\udcff]")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 csv.field_size_limit(1 << 30)
 
 
@@ -192,6 +194,31 @@ def _get_path(obj: object, path: str) -> object:
     return obj
 
 
+def _surrogate_problem(values: list[str | None], header: list[str]) -> str | None:
+    """A JSON ``\\ud800``-style escape decodes to half a character, which no text column can hold."""
+    for name, value in zip(header, values):
+        if value and _SURROGATE.search(value):
+            return (f"'{name}' contains an unpaired UTF-16 surrogate escape (such as \\ud800), which is not "
+                    f"a character; ask the partner to fix the export")
+    return None
+
+
+def jsonl_lines(text: str) -> list[str]:
+    """Lines of a JSON Lines file, split at \\n, \\r\\n or \\r only.
+
+    ``str.splitlines`` would also split at U+2028, U+2029 and U+0085, which JSON allows unescaped
+    inside a string: one record would become two broken lines. (A raw CR or LF cannot be inside a
+    JSON string, so splitting at them is safe.)
+
+    >>> jsonl_lines('{"a": "x\\u2028y"}\\r\\n{}\\r{}\\n')
+    ['{"a": "x\\u2028y"}', '{}', '{}']
+    """
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 def read_jsonl(data: bytes, cfg: PartnerConfig) -> RawTable:
     """One JSON object per line; the configured (dotted) paths become columns.
 
@@ -208,7 +235,7 @@ def read_jsonl(data: bytes, cfg: PartnerConfig) -> RawTable:
     good: list[list[str | None]] = []
     numbers: list[int] = []
     rejects: list[tuple[int, str, str]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(jsonl_lines(text), start=1):
         if not line.strip():  # a blank line holds no record; line numbers still count it
             continue
         if _BAD_BYTES.search(line):
@@ -228,6 +255,8 @@ def read_jsonl(data: bytes, cfg: PartnerConfig) -> RawTable:
             v = _get_path(obj, p)
             values.append(None if v is None else (v if isinstance(v, str) else json.dumps(v) if isinstance(v, (dict, list)) else str(v)))
         problem = _row_problem([v or "" for v in values], paths) if len(line) > MAX_FIELD_CHARS else None
+        if not problem and ("\\ud" in line or "\\uD" in line):
+            problem = _surrogate_problem(values, paths)
         if problem:
             rejects.append((number, problem, _visible(line)))
             continue
