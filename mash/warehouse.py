@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from mash.governance.pseudonymise import load_key, new_key, save_key
+from mash.sqlsafe import quote_literal  # ATTACH takes no parameters
 
 KEY_ENV = "MASH_WAREHOUSE_KEY"
 KEY_FILE_ENV = "MASH_WAREHOUSE_KEY_FILE"
@@ -154,11 +155,6 @@ def use_demo_key() -> Path:
     return DEMO_KEY_FILE
 
 
-def _sql_text(value: str) -> str:
-    """A SQL string literal; ATTACH takes no parameters, so the path is quoted here."""
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _httpfs_dir() -> str:
     import duckdb_ext  # the duckdb-ext-httpfs wheel, pinned with duckdb
 
@@ -189,9 +185,9 @@ def connect(path: Path | str, read_only: bool = False, key: str | None = None) -
             # spill files beside the warehouse, not in whatever folder we were started from
             "temp_directory": str(path.parent / ".duckdb_tmp")})
         con.execute("LOAD httpfs")
-        options = f"ENCRYPTION_KEY {_sql_text(key)}" + (", READ_ONLY" if read_only else "")
+        options = f"ENCRYPTION_KEY {quote_literal(key)}" + (", READ_ONLY" if read_only else "")
         try:
-            con.execute(f"ATTACH {_sql_text(str(path))} AS {ATTACHED} ({options})")
+            con.execute(f"ATTACH {quote_literal(str(path))} AS {ATTACHED} ({options})")
         except duckdb.Error as exc:
             con.close()
             raise WarehouseKeyError(

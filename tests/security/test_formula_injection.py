@@ -84,9 +84,9 @@ def test_the_attacks_reached_the_outputs_neutralised(hostile_world):
     persons = pd.read_csv(out / "matching" / "persons.csv", dtype=str)
     assert set(persons["record_id"]) == {"'" + HYPERLINK, "'" + DDE, "'@r3", "'-4"}
     assert "'\t=1" in text["evaluation_by_pattern.csv"]
-    import duckdb
+    from mash.warehouse import connect
 
-    con = duckdb.connect(str(hostile_world.warehouse), read_only=True)
+    con = connect(hostile_world.warehouse, read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM person_mentions WHERE first_name = ?", [HYPERLINK]).fetchall() \
             == [(3,)]

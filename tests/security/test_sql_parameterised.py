@@ -445,7 +445,9 @@ def test_whole_analytics_run_with_hostile_rule_values(hostile_world, tmp_path):
     rules_from_dict(raw)  # valid as a rules file
     db = tmp_path / "w.duckdb"
     shutil.copy(hostile_world.warehouse, db)
-    con = duckdb.connect(str(db))
+    from mash.warehouse import connect
+
+    con = connect(db)
     try:
         before = con.execute("SELECT count(*) FROM notifications").fetchall()
         res = run_all(con, _mention_person(con), hostile_rules, RAG, tmp_path / "out")
