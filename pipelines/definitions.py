@@ -21,7 +21,7 @@ from mash.settings import Paths
 from pipelines.ingest import build_ingest, ingest_asset_key
 from pipelines.detection import build_detection
 from pipelines.linkage import build_linkage
-from pipelines.reports import build_ingest_report
+from pipelines.reports import build_commissioner_report, build_ingest_report
 from pipelines.resources import build_resources
 from pipelines.sensors import build_landing_sensor
 
@@ -51,6 +51,9 @@ def build_definitions(paths: Paths | None = None) -> dg.Definitions:
     assets.append(persons)
     checks.append(persons_check)
     assets.append(build_detection(pool=WRITER_POOL))
+    # Reads only, but in the writer pool like every warehouse user: DuckDB refuses a read-only
+    # open while another process holds the file for writing.
+    assets.append(build_commissioner_report(pool=WRITER_POOL))
 
     daily = dg.define_asset_job("mash_daily", selection=dg.AssetSelection.all(),
                                 description="The whole pipeline: ingest every partner, then everything downstream.")
