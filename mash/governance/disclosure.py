@@ -370,8 +370,9 @@ def suppression_pattern(
         if extra.shape != values.shape:
             raise ValueError(f"hide has shape {extra.shape}; the published table has {values.shape}")
         hidden = primary | extra
-    # Without published totals there is nothing to difference against within the table.
-    if with_totals and pol.secondary and hidden.any():
+    # Without published totals there is nothing to difference against within the table; with no
+    # body cells (no rows or no columns) every total is zero by construction and there is nothing to protect.
+    if with_totals and pol.secondary and hidden.any() and counts.size:
         hidden = _secondary(values, hidden)
     labels = np.where(primary, PRIMARY, np.where(hidden, SECONDARY, ""))
     return _frame(labels, table, with_totals, total_label)

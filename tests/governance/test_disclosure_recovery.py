@@ -221,3 +221,9 @@ def test_nhsd_rounding_alone_can_give_away_a_hidden_count() -> None:
     assert published[0].tolist() == ["15", "10", "*", "20"]
     candidates = consistent_tables(published, (1, 3))
     assert set(candidates[:, 0, 2]) == {1}
+
+
+def test_a_table_with_no_rows_has_only_zero_totals_to_publish() -> None:
+    empty = pd.DataFrame(index=pd.Index([], name="source"), columns=["referral", "nfa"], dtype="int64")
+    assert apply_policy(empty, "dfe").to_numpy().tolist() == [["0", "0", "0"]]
+    assert apply_policy(empty, "tre10").to_numpy().tolist() == [["c", "c", "c"]]

@@ -146,3 +146,34 @@ def test_linked_tables_leave_no_hidden_count_recoverable(values, policy):
         for x in p.shown.to_numpy().ravel():
             if x != symbol:
                 assert int(x) >= 10 if policy == "tre10" else (int(x) == 0 or int(x) >= 6)
+
+
+# ------------------------------------------------------------------ a tiny world end to end
+def test_a_tiny_world_gets_a_report_under_every_policy(tmp_path):
+    from analytics.commissioner import build_report
+    from tests.analytics.conftest import Scenario, make_family
+
+    s = Scenario(tmp_path)
+    fam = make_family(s)
+    s.notify("police", "2025-03-01", "domestic_abuse", [(fam["mum"], "victim"), (fam["kid0"], "child_present")])
+    s.notify("schools", "2025-03-10", "neglect", [(fam["kid0"], "subject")])
+    s.notify("health", "2025-03-20", "neglect", [(fam["kid0"], "subject")])
+    s.run()
+    for policy, symbol in (("dfe", "c"), ("nhsd", "*"), ("tre10", "c")):
+        result = build_report(s.con, tmp_path / "out", policy=policy)
+        page = result.path.read_text(encoding="utf-8")
+        assert result.path.parent.name == "commissioner" and f'data-policy="{policy}"' in page
+        # three notifications about one child: every count is small, so hidden; the page says so
+        assert result.data.tables["agency_month"].value("Total", "Total") is None
+        assert f">{symbol}<" in page and ">3<" not in page
+    s.con.close()
+
+
+def test_the_report_needs_the_pipeline_tables(tmp_path):
+    from analytics.commissioner import report_data
+
+    con = _warehouse_with_events(tmp_path, ["2025-01-01"])
+    with pytest.raises(ValueError, match="run the pipeline"):
+        report_data(con)
+    with pytest.raises(ValueError, match="unknown policy"):
+        report_data(con, policy="ons")
