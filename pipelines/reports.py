@@ -48,7 +48,12 @@ class CommissionerReportConfig(dg.Config):
 
 
 def build_commissioner_report(pool: str, rules: Path = RULES, rag: Path = RAG) -> dg.AssetsDefinition:
-    """The ``reports/commissioner_report`` asset: one HTML file of disclosure-controlled aggregates."""
+    """The ``reports/commissioner_report`` asset: one HTML file of disclosure-controlled aggregates.
+
+    >>> dg.materialize([build_commissioner_report("duckdb_writer")], resources=build_resources(paths),
+    ...                run_config={"ops": {"reports__commissioner_report": {"config": {"policy": "nhsd"}}}})
+    ... # doctest: +SKIP
+    """
 
     @dg.asset(key=COMMISSIONER_KEY, deps=[ALERTS_KEY], group_name="reports", pool=pool, kinds={"html", "plotly"},
               description=f"Commissioner report for a period (default: the last 12 complete months; run config "

@@ -44,7 +44,10 @@ def rate(num: int | None, den: int | None) -> float | None:
 
 
 def stacked_by_column(t: Published, title: str, x_title: str, horizontal: bool = False) -> go.Figure:
-    """Stacked bars: one bar per column of ``t`` (e.g. month), one colour per row (e.g. agency)."""
+    """Stacked bars: one bar per column of ``t`` (e.g. month), one colour per row (e.g. agency).
+
+    >>> stacked_by_column(tables["agency_month"], "Notifications", "month")  # doctest: +SKIP
+    """
     fig = go.Figure()
     cols = list(t.counts.columns)
     for i, row in enumerate(t.counts.index):
@@ -58,7 +61,10 @@ def stacked_by_column(t: Published, title: str, x_title: str, horizontal: bool =
 
 
 def heatmap(t: Published, title: str) -> go.Figure:
-    """Rows x columns as a heatmap of published counts; hidden cells blank, labelled with the symbol."""
+    """Rows x columns as a heatmap of published counts; hidden cells blank, labelled with the symbol.
+
+    >>> heatmap(tables["concern_quarter"], "Notifications by concern")  # doctest: +SKIP
+    """
     rows, cols = list(t.counts.index), list(t.counts.columns)
     z = [[t.value(r, c) for c in cols] for r in rows]
     text = [[_e(t.shown.at[r, c]) for c in cols] for r in rows]
@@ -70,7 +76,10 @@ def heatmap(t: Published, title: str) -> go.Figure:
 
 
 def conversion(t: Published, title: str) -> go.Figure:
-    """Per source, the share of contacts ending in each decision (from published counts)."""
+    """Per source, the share of contacts ending in each decision (from published counts).
+
+    >>> conversion(tables["conversion"], "Decisions by source")  # doctest: +SKIP
+    """
     fig = go.Figure()
     rows = list(t.counts.index)
     for i, col in enumerate(t.counts.columns):
@@ -84,7 +93,10 @@ def conversion(t: Published, title: str) -> go.Figure:
 
 def repeats(re_ref: tuple[int | None, int | None], cumulative: list[tuple[str, float | None]],
             title: str) -> go.Figure:
-    """Re-referral rate against the national figure, and repeat-contact rates (all per cent)."""
+    """Re-referral rate against the national figure, and repeat-contact rates (all per cent).
+
+    >>> repeats((22, 92), [("within 30 days", 21.4)], "Repeats")  # doctest: +SKIP
+    """
     fig = make_subplots(rows=1, cols=2, column_widths=[0.35, 0.65],
                         subplot_titles=("Re-referrals within 12 months", "Children notified again"))
     fig.add_bar(x=["This hub", "England"], y=[rate(*re_ref), NATIONAL_RE_REFERRAL], row=1, col=1,
@@ -96,7 +108,10 @@ def repeats(re_ref: tuple[int | None, int | None], cumulative: list[tuple[str, f
 
 
 def timeliness(t: Published, title: str) -> go.Figure:
-    """Per RAG, decisions by timeliness category (published counts)."""
+    """Per RAG, decisions by timeliness category (published counts).
+
+    >>> timeliness(tables["timeliness"], "Timeliness")  # doctest: +SKIP
+    """
     fig = go.Figure()
     rows = [r for r in t.counts.index if r in RAG_COLOURS]
     colours = ["#1e8449", "#d4ac0d", "#c0392b", "#95a5a6", "#5d6d7e"]
@@ -107,7 +122,10 @@ def timeliness(t: Published, title: str) -> go.Figure:
 
 
 def alert_rates(groups: list[tuple[str, Published]], title: str) -> go.Figure:
-    """Alerted children as a % of children notified, per group, one panel per breakdown."""
+    """Alerted children as a % of children notified, per group, one panel per breakdown.
+
+    >>> alert_rates([("Sex", tables["sex"])], "Alert rate by group")  # doctest: +SKIP
+    """
     fig = make_subplots(rows=1, cols=len(groups), subplot_titles=[_e(n) for n, _ in groups], shared_yaxes=True,
                         column_widths=[max(len(t.counts.index), 2) for _, t in groups])
     for k, (name, t) in enumerate(groups, start=1):
@@ -120,7 +138,10 @@ def alert_rates(groups: list[tuple[str, Published]], title: str) -> go.Figure:
 
 
 def counts_by_row(t: Published, title: str, colour_by: dict[str, str] | None = None) -> go.Figure:
-    """Stacked bars per row of ``t`` (e.g. rule), one colour per column (e.g. review outcome)."""
+    """Stacked bars per row of ``t`` (e.g. rule), one colour per column (e.g. review outcome).
+
+    >>> counts_by_row(tables["alerts"], "Alerts by rule")  # doctest: +SKIP
+    """
     fig = go.Figure()
     rows = list(t.counts.index)
     for i, c in enumerate(t.counts.columns):

@@ -145,6 +145,9 @@ def contacts_frame(con: duckdb.DuckDBPyConnection, period: Period,
 
     A re-referral looks back before the period: a referral is one when the same child had a
     referral up to ``window_days`` before it, whenever that was.
+
+    >>> contacts_frame(con, period)["re_referral"].mean()  # doctest: +SKIP
+    0.09
     """
     return con.execute("""
         WITH refs AS (
@@ -233,6 +236,8 @@ def children_cube(con: duckdb.DuckDBPyConnection, period: Period, min_gap_days: 
     * repeat band: the shortest gap (at least ``min_gap_days``) between a notification in the
       period and the one about the child before it, whenever that was;
     * agencies: how many different agencies notified about the child in the period.
+
+    >>> children_cube(con, period).crosstab("age_band", "alerted")  # doctest: +SKIP
     """
     df = con.execute("""
         WITH cn AS (

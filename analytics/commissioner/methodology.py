@@ -16,6 +16,11 @@ SOURCES = ("Children in Need census (Department for Education): referrals and re
 
 
 def esc(v: object) -> str:
+    """HTML-escaped text.
+
+    >>> esc("<b>")
+    '&lt;b&gt;'
+    """
     return html.escape(str(v), quote=True)
 
 
@@ -31,10 +36,20 @@ def num(v: int | float | None, symbol: str) -> str:
 
 
 def pct(v: float | None) -> str:
+    """A published rate for text.
+
+    >>> pct(23.9), pct(None)[:13]
+    ('24%', 'not published')
+    """
     return "not published (a count it rests on is hidden)" if v is None else f"{v:.0f}%"
 
 
 def timescales(data) -> str:
+    """The RAG profile and working hours in force, as a sentence.
+
+    >>> timescales(report_data(con))  # doctest: +SKIP
+    'Profile <b>surrey</b>: red 4 working hours, ...'
+    """
     prof = data.rag.profile
     parts = [f"{esc(r)} {num(int(h) if float(h).is_integer() else h, '')} working hours"
              for r, h in data.rag.timescales[prof].items()]
@@ -46,7 +61,10 @@ def timescales(data) -> str:
 
 
 def base_rates(data, head: dict) -> str:
-    """Plain statements of how common each thing is, so a flag can be read against its base rate."""
+    """Plain statements of how common each thing is, so a flag can be read against its base rate.
+
+    >>> base_rates(data, headline(data))  # doctest: +SKIP
+    """
     s = data.policy.symbol
     t = data.tables
     kids, alerted = head["children"], head["children_alerted"]
@@ -100,6 +118,11 @@ sections; compare periods only under the same rules.</li>
 
 
 def methodology(data) -> str:
+    """The methodology section: period, definitions, disclosure control, sources.
+
+    >>> "Definitions" in methodology(report_data(con))  # doctest: +SKIP
+    True
+    """
     p = data.period
     partial = p.partial_months()
     eth = ("is recorded in the warehouse but not yet included in this report" if data.ethnicity_held else

@@ -81,7 +81,11 @@ def _add_months(d: date, months: int) -> date:
 
 
 def data_range(con: duckdb.DuckDBPyConnection) -> tuple[date, date]:
-    """First and last event date in the warehouse's notifications."""
+    """First and last event date in the warehouse's notifications.
+
+    >>> data_range(con)  # doctest: +SKIP
+    (datetime.date(2025, 1, 1), datetime.date(2026, 6, 30))
+    """
     lo, hi = con.execute("SELECT min(event_date), max(event_date) FROM notifications").fetchall()[0]
     if lo is None:
         raise ValueError("the warehouse holds no notifications, so there is no period to report on")

@@ -61,7 +61,11 @@ class Published:
     policy: Policy
 
     def value(self, row: str, col: str = ALL) -> int | None:
-        """The published number (rounded if the policy rounds), or None when it is hidden."""
+        """The published number (rounded if the policy rounds), or None when it is hidden.
+
+        >>> published["agency_month"].value("Total", "Total")  # doctest: +SKIP
+        2031
+        """
         v = self.shown.at[row, col]
         return None if v == self.policy.symbol else int(v)
 
@@ -142,7 +146,12 @@ def _vector(cube: Cube, filters: dict[str, frozenset]) -> np.ndarray:
 def protect(specs: list[TableSpec], policy: Policy | str, identities: list[Identity] = ()) -> dict[str, Published]:
     """Protect every table under ``policy``, consistently across tables; returns them by key.
 
-    See the module docstring for how linked tables are handled.
+    See the module docstring for how linked tables are handled (and an example).
+
+    >>> from analytics.commissioner.figures import Cube
+    >>> cube = Cube("people", pd.DataFrame({"a": ["x", "y"], "n": [23, 31]}), {"a": ["x", "y"]})
+    >>> protect([TableSpec("a", cube, "a")], "nhsd")["a"].shown.values.tolist()
+    [['25'], ['30'], ['55']]
     """
     pol = POLICIES[policy] if isinstance(policy, str) else policy
     counts = {s.key: (s.cube.crosstab(s.rows, s.cols) if s.cols else s.cube.crosstab(s.rows)) for s in specs}

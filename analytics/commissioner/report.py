@@ -62,7 +62,11 @@ def output_path(out_dir: Path | str, period: Period, policy: str) -> Path:
 
 def table_specs(con: duckdb.DuckDBPyConnection, period: Period, rules: RulesConfig,
                 rag: RagConfig) -> tuple[list[TableSpec], list[Identity]]:
-    """The report's tables (each a crosstab of one cube) and the identities linking populations."""
+    """The report's tables (each a crosstab of one cube) and the identities linking populations.
+
+    >>> [s.key for s in table_specs(con, period, rules, rag)[0]][:2]  # doctest: +SKIP
+    ['agency_month', 'concern_quarter']
+    """
     reref = rules.by_name("re_referral_12m") if any(r.name == "re_referral_12m" for r in rules.rules) else None
     decisions = tuple(reref.t("referral_decisions", ["referral_s17", "strategy_s47"])) if reref else \
         ("referral_s17", "strategy_s47")
@@ -122,6 +126,9 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path | str, start=None
     """Write the report for the period (default: last 12 complete months) under ``policy``; returns its path.
 
     ``con`` may be read-only. The file holds aggregates only, every count disclosure-controlled.
+
+    >>> build_report(con, "var/outputs", "2025-04-01", "2026-03-31", "tre10").charts  # doctest: +SKIP
+    7
     """
     from analytics.commissioner.render import render
 
