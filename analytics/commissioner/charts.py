@@ -2,7 +2,8 @@
 
 Every function takes :class:`~analytics.commissioner.protect.Published` tables and reads
 their *published* numbers (:meth:`Published.value`): a hidden count is left out of the
-chart (and said so under it), never drawn from the true count. Labels are HTML-escaped,
+chart (and said so under it, or marked with the policy's symbol where a bar would be), never
+drawn from the true count. Labels are HTML-escaped,
 because plotly reads a little HTML in text.
 """
 
@@ -41,6 +42,18 @@ def rate(num: int | None, den: int | None) -> float | None:
     if num is None or den is None or den == 0:
         return None
     return round(100 * num / den, 1)
+
+
+def _mark_hidden(fig: go.Figure, labels: list[str], values: list, symbol: str, horizontal: bool = False,
+                 **where) -> None:
+    """Put the policy's symbol where a bar is missing because a count behind it is hidden."""
+    gone = [label for label, v in zip(labels, values) if v is None]
+    if not gone:
+        return
+    xy = {"y": gone, "x": [0] * len(gone)} if horizontal else {"x": gone, "y": [0] * len(gone)}
+    fig.add_scatter(**xy, mode="text", text=[_e(symbol)] * len(gone), textposition="middle right" if horizontal
+                    else "top center", textfont={"color": "#a04000", "size": 13}, showlegend=False,
+                    hovertemplate="hidden by disclosure control<extra></extra>", **where)
 
 
 def stacked_by_column(t: Published, title: str, x_title: str, horizontal: bool = False) -> go.Figure:
@@ -86,13 +99,15 @@ def conversion(t: Published, title: str) -> go.Figure:
         xs = [rate(t.value(r, col), t.value(r, TOTAL)) for r in rows]
         fig.add_bar(y=[_e(r) for r in rows], x=xs, name=_e(col), orientation="h",
                     marker_color=PALETTE[i % len(PALETTE)], hovertemplate=f"%{{y}}: %{{x}}% {_e(col)}<extra></extra>")
+    row_hidden = [None if any(t.value(r, c) is None for c in t.counts.columns) else 1 for r in rows]
+    _mark_hidden(fig, [_e(r) for r in rows], row_hidden, t.policy.symbol, horizontal=True)
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, title, height=max(380, 34 * len(rows) + 140), barmode="group",
                    xaxis_title="% of the source's contacts")
 
 
 def repeats(re_ref: tuple[int | None, int | None], cumulative: list[tuple[str, float | None]],
-            title: str) -> go.Figure:
+            title: str, symbol: str = "c") -> go.Figure:
     """Re-referral rate against the national figure, and repeat-contact rates (all per cent).
 
     >>> repeats((22, 92), [("within 30 days", 21.4)], "Repeats")  # doctest: +SKIP
@@ -103,6 +118,8 @@ def repeats(re_ref: tuple[int | None, int | None], cumulative: list[tuple[str, f
                 marker_color=["#1f4e79", "#95a5a6"], hovertemplate="%{x}: %{y}%<extra></extra>", showlegend=False)
     fig.add_bar(x=[_e(k) for k, _ in cumulative], y=[v for _, v in cumulative], row=1, col=2,
                 marker_color="#2e86c1", hovertemplate="%{x}: %{y}%<extra></extra>", showlegend=False)
+    _mark_hidden(fig, ["This hub"], [rate(*re_ref)], symbol, row=1, col=1)
+    _mark_hidden(fig, [_e(k) for k, _ in cumulative], [v for _, v in cumulative], symbol, row=1, col=2)
     fig.update_yaxes(title_text="%", row=1, col=1)
     return _layout(fig, title)
 
@@ -130,9 +147,10 @@ def alert_rates(groups: list[tuple[str, Published]], title: str) -> go.Figure:
                         column_widths=[max(len(t.counts.index), 2) for _, t in groups])
     for k, (name, t) in enumerate(groups, start=1):
         rows = list(t.counts.index)
-        fig.add_bar(x=[_e(r) for r in rows], y=[rate(t.value(r, "Alerted"), t.value(r, TOTAL)) for r in rows],
-                    row=1, col=k, marker_color=PALETTE[k], showlegend=False,
+        ys = [rate(t.value(r, "Alerted"), t.value(r, TOTAL)) for r in rows]
+        fig.add_bar(x=[_e(r) for r in rows], y=ys, row=1, col=k, marker_color=PALETTE[k], showlegend=False,
                     hovertemplate="%{x}: %{y}% alerted<extra></extra>")
+        _mark_hidden(fig, [_e(r) for r in rows], ys, t.policy.symbol, row=1, col=k)
     fig.update_yaxes(title_text="% of children notified", row=1, col=1)
     return _layout(fig, title)
 

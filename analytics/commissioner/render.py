@@ -153,7 +153,7 @@ def render(data: ReportData) -> tuple[str, int]:
         cumulative.append((label, ch.rate(None if None in part else sum(part), kids)))
     cumulative.append(("from 2+ agencies", ch.rate(rp.value(TOTAL, fig.MULTI[0]), kids)))
     page.chart(ch.repeats((head["re_referrals"], head["referrals"]), cumulative,
-                          "Re-referrals against England, and children notified again"), 0, "rates")
+                          "Re-referrals against England, and children notified again", s), 0, "rates")
     page.add(f"<p>{num(head['re_referrals'], s)} of {num(head['referrals'], s)} referrals in the period "
              f"({pct(ch.rate(head['re_referrals'], head['referrals']))}) came within 12 months of a previous referral "
              f"of the same child; the national figure is about {ch.NATIONAL_RE_REFERRAL}%. "
