@@ -28,7 +28,7 @@ only rule 1 applies.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -89,11 +89,6 @@ class _Cell:
     fact: tuple
     value: int
     total: bool
-
-
-@dataclass
-class _State:
-    hide: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _filters(spec: TableSpec, row: str | None, col: str | None) -> dict[str, frozenset]:

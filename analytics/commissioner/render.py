@@ -6,7 +6,6 @@ holds (the browser test checks that all of them rendered). Every label and value
 
 from __future__ import annotations
 
-import html
 from datetime import date
 
 import plotly.io as pio
@@ -14,7 +13,7 @@ import plotly.offline
 
 from analytics.commissioner import charts as ch
 from analytics.commissioner import figures as fig
-from analytics.commissioner.methodology import LIMITS, base_rates, methodology, num, pct
+from analytics.commissioner.methodology import LIMITS, base_rates, esc, methodology, num, pct
 from analytics.commissioner.protect import TOTAL, Published
 from analytics.commissioner.report import ReportData, headline
 from mash.governance.disclosure import describe
@@ -35,10 +34,6 @@ tr.total td,tr.total th,td.total{font-weight:600;background:#f4f6f6}
 figure.chart{margin:.5em 0 1.5em}figcaption{font-size:.82em;color:#555}
 .note{background:#f4f6f7;border-left:4px solid #5d6d7e;padding:.5em .9em;font-size:.92em}
 """
-
-
-def esc(v: object) -> str:
-    return html.escape(str(v), quote=True)
 
 
 class Page:
