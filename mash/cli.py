@@ -199,6 +199,9 @@ def _print_outputs(paths: Paths, seconds: float) -> None:
     for p in sorted(paths.outputs.rglob("*")) if paths.outputs.exists() else []:
         if p.is_file() and p.parent.name != "alerts" and p.relative_to(paths.outputs).parts[0] != "researcher":
             console.print(f"  - {p}")
+    reports = sorted((paths.outputs / "commissioner").glob("commissioner_report_*.html"))
+    for r in reports:
+        console.print(f"Commissioner report (aggregates only, disclosure-controlled): [bold]{r}[/]", soft_wrap=True)
     pages = paths.outputs / "analytics" / "alerts"
     if pages.is_dir():
         console.print(f"  - {pages}/ ({len(list(pages.glob('*.html')))} alert pages: information product, "
@@ -445,6 +448,47 @@ def new_key_command(
         raise typer.Exit(2)
     console.print(f"Wrote a new research key to {path} (key id {key_fingerprint(key)}). "
                   f"Use it with: export MASH_RESEARCH_KEY_FILE={path}")
+
+
+@app.command()
+def report(
+    home: HomeOpt = None,
+    start: Annotated[Optional[str], typer.Option(help="First day, YYYY-MM-DD (default: the start of the last "
+                                                      "12 complete months of data).")] = None,
+    end: Annotated[Optional[str], typer.Option(help="Last day, YYYY-MM-DD (default: the end of the last "
+                                                    "complete month of data).")] = None,
+    policy: Annotated[str, typer.Option(help="Disclosure policy: dfe (counts 1-5 as c, secondary suppression), "
+                                             "dfe_national (and totals rounded to 10), nhsd (1-7 as *, rounded "
+                                             "to 5) or tre10 (below 10, zeros too).")] = "dfe",
+) -> None:
+    """Write the commissioner report for a period and print its path.
+
+    Reads the warehouse (identifiable) read-only; writes aggregates only, every count
+    disclosure-controlled, to $MASH_HOME/outputs/commissioner/. Purpose: commissioning and oversight.
+    """
+    from analytics.commissioner import build_report
+    from mash.warehouse import connect
+
+    paths = Paths.from_env(home)
+    if not paths.warehouse.exists():
+        console.print(f"[red]No warehouse at {paths.warehouse}; run `mash demo` or `mash run` first.[/]")
+        raise typer.Exit(1)
+    actor = _gate(paths, "read_identifiable", command="report", policy=policy)
+    con = connect(paths.warehouse, read_only=True)
+    try:
+        result = build_report(con, paths.outputs, start, end, policy)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    finally:
+        con.close()
+    from mash.governance.access import record
+
+    record(paths, actor, "export", {"audience": "commissioner", "files": [str(result.path)], "policy": policy})
+    hidden = sum(t.hidden_count() for t in result.data.tables.values())
+    console.print(f"Period {result.data.period.label}; policy {policy}; {result.charts} charts; "
+                  f"{hidden} counts hidden by disclosure control.")
+    print(result.path)
 
 
 @app.command()

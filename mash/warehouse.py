@@ -70,6 +70,8 @@ CREATE TABLE IF NOT EXISTS notifications (
     severity_rank     TINYINT NOT NULL,
     channel           VARCHAR NOT NULL,
     decision          VARCHAR,
+    decided_at        TIMESTAMP,            -- when the front door decided (contact records)
+    contact_source    VARCHAR,              -- who made a front-door contact (agency name)
     rag               VARCHAR,
     dash_risk         VARCHAR,
     attendance_pct    DOUBLE,
@@ -203,6 +205,12 @@ def connect(path: Path | str, read_only: bool = False, key: str | None = None) -
     return con
 
 
+# Columns added after the first release: a warehouse created before them gains them on open.
+ADDED_COLUMNS = (("notifications", "decided_at", "TIMESTAMP"), ("notifications", "contact_source", "VARCHAR"))
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create any missing canonical table; safe to call on every open."""
+    """Create any missing canonical table or column; safe to call on every open."""
     con.execute(DDL)
+    for table, column, kind in ADDED_COLUMNS:
+        con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")

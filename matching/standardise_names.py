@@ -70,9 +70,10 @@ def normalise_name(value: Any) -> str:
     'ZOE'
     """
     if isinstance(value, str) and len(value) <= 60:
-        # Fast path: one plain word (most names) needs only upper-casing.
+        # Fast path: one plain word (most names) needs only upper-casing. Upper-casing can lengthen
+        # a word (ß -> SS), so a long result goes the slow way and is cut like any other.
         up = value.strip().upper()
-        if _PLAIN.fullmatch(up) and up not in TITLES and up not in MISSING_TOKENS:
+        if len(up) <= 100 and _PLAIN.fullmatch(up) and up not in TITLES and up not in MISSING_TOKENS:
             return up
     text = to_text(value)
     if not text:

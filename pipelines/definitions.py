@@ -22,7 +22,7 @@ from pipelines.ingest import build_ingest, ingest_asset_key
 from pipelines.detection import RAG, RULES, build_detection
 from pipelines.governance_assets import RETENTION_KEY, build_governance
 from pipelines.linkage import build_linkage
-from pipelines.reports import build_ingest_report
+from pipelines.reports import build_commissioner_report, build_ingest_report
 from pipelines.research import build_research_extract
 from pipelines.resources import build_resources
 from pipelines.sensors import build_landing_sensor
@@ -63,6 +63,9 @@ def build_definitions(paths: Paths | None = None) -> dg.Definitions:
     checks.append(persons_check)
     assets.append(build_detection(pool=WRITER_POOL))
     assets.append(build_research_extract(pool=WRITER_POOL))
+    # Reads only, but in the writer pool like every warehouse user: DuckDB refuses a read-only
+    # open while another process holds the file for writing.
+    assets.append(build_commissioner_report(pool=WRITER_POOL))
 
     daily = dg.define_asset_job("mash_daily", selection=dg.AssetSelection.all(),
                                 description="The whole pipeline: ingest every partner, then everything downstream.")

@@ -29,9 +29,19 @@ beside a hidden 1 gives little cover), then the smallest sum hidden. This
 hides far fewer cells than repeatedly hiding "the smallest other cell in the
 line", which grows chains of hidden cells across the table.
 
+Counts are never negative, and a reader can use that too: a column whose shown
+cells already add up to its total leaves its hidden cells at zero, and a hidden
+cell on a cycle with a hidden zero can only move one way. So, once no bridge is
+left, every hidden cell must also have a *witness*: another table of
+non-negative whole numbers that agrees with everything published and differs in
+that cell. A witness exists exactly when the cell lies on a cycle of hidden
+cells along which one can add 1 and subtract 1 alternately (totals move with
+their lines) without going below zero -- a reachability question, answered by a
+breadth-first search. A cell without one gets further cells hidden, cheapest
+first, until it has one.
+
 This stops exact recovery; it does not guarantee a minimum width for the
-range a reader can infer from non-negativity. For that use a dedicated tool
-(tau-Argus, sdcTable).
+range a reader can infer. For that use a dedicated tool (tau-Argus, sdcTable).
 
 >>> t = pd.DataFrame({"A": [3, 20, 12], "B": [15, 18, 30]}, index=["x", "y", "z"])
 >>> apply_policy(t, "dfe").values.tolist()
@@ -196,7 +206,7 @@ def _side(adj, start: int, cut: tuple[int, int]) -> set[int]:
 
 
 def _secondary(values: np.ndarray, hidden: np.ndarray) -> np.ndarray:
-    """Hide more cells of the bordered table until no hidden cell is a bridge."""
+    """Hide more cells of the bordered table until every hidden cell is on a cycle and has a witness."""
     hidden = hidden.copy()
     rows, cols = values.shape
     is_total = np.zeros_like(hidden)
@@ -216,6 +226,8 @@ def _secondary(values: np.ndarray, hidden: np.ndarray) -> np.ndarray:
     while True:
         found = bridges(hidden)
         if not found:
+            if _cover_pinned(values, hidden, cost):
+                continue
             return hidden
         i, j = found[0]
         options: list[list[tuple[int, int]]] = []
@@ -240,26 +252,128 @@ def _secondary(values: np.ndarray, hidden: np.ndarray) -> np.ndarray:
             hidden[cell] = True
 
 
+def _cover_pinned(values: np.ndarray, hidden: np.ndarray, cost) -> bool:
+    """Hide more cells for the first hidden cell without a witness; False when every cell has one."""
+    pinned = _pinned(values, hidden)
+    if not pinned:
+        return False
+    i, j = pinned[0]
+    rows, cols = values.shape
+    options = [[c for c in ((i, l), (k, j), (k, l)) if not hidden[c]]
+               for k in range(rows) for l in range(cols) if k != i and l != j]
+    options += [[(a, b)] for a in range(rows) for b in range(cols) if not hidden[a, b]]
+    options = sorted((o for o in options if o), key=cost)
+    if not options:  # everything is hidden: then every cell has a witness (grow it with its totals)
+        raise RuntimeError("no cell left to hide")
+    for option in options:
+        trial = hidden.copy()
+        for cell in option:
+            trial[cell] = True
+        if _has_witness(values, trial, (i, j)):
+            break
+    else:
+        option = options[0]  # no single option is enough: take the cheapest and look again
+    for cell in option:
+        hidden[cell] = True
+    return True
+
+
+# ------------------------------------------------------------ non-negativity
+def _step(values: np.ndarray, cell: tuple[int, int], direction: int) -> int:
+    """Change of a cell's count when a cycle passes it in ``direction`` (+1 row->column, -1 back).
+
+    Along a cycle of the bordered table, body cells and the grand total move with the cycle
+    and row or column totals against it, so that every line still adds up.
+    """
+    rows, cols = values.shape
+    on_margin = (cell[0] == rows - 1) != (cell[1] == cols - 1)
+    return -direction if on_margin else direction
+
+
+def _has_witness(values: np.ndarray, hidden: np.ndarray, cell: tuple[int, int]) -> bool:
+    """Whether another non-negative table agrees with all shown cells and totals but differs at ``cell``.
+
+    Conformal decomposition: if any such table exists, one differs from this by +-1 around a
+    single cycle of hidden cells, so searching cycles through ``cell`` is enough.
+    """
+    rows, cols = values.shape
+    arcs: dict[int, list[tuple[int, tuple[int, int]]]] = {}
+    for a, b in zip(*np.nonzero(hidden)):
+        c = (int(a), int(b))
+        if c == cell:
+            continue
+        if values[c] + _step(values, c, +1) >= 0:  # row -> column
+            arcs.setdefault(c[0], []).append((rows + c[1], c))
+        if values[c] + _step(values, c, -1) >= 0:  # column -> row
+            arcs.setdefault(rows + c[1], []).append((c[0], c))
+    row_node, col_node = cell[0], rows + cell[1]
+    for direction, start, goal in ((+1, col_node, row_node), (-1, row_node, col_node)):
+        if values[cell] + _step(values, cell, direction) < 0:
+            continue
+        seen, queue = {start}, deque([start])
+        while queue:
+            node = queue.popleft()
+            if node == goal:
+                return True
+            for nxt, _ in arcs.get(node, []):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    queue.append(nxt)
+    return False
+
+
+def _pinned(values: np.ndarray, hidden: np.ndarray) -> list[tuple[int, int]]:
+    return [(int(a), int(b)) for a, b in zip(*np.nonzero(hidden)) if not _has_witness(values, hidden, (a, b))]
+
+
+def pinned_cells(values: np.ndarray, hidden: np.ndarray) -> list[tuple[int, int]]:
+    """Hidden cells of a bordered table that a reader can work out, using that counts are never negative.
+
+    ``values`` is the table with its total column, total row and grand total; ``hidden``
+    says which of its cells are not shown. Includes every bridge (see :func:`bridges`).
+
+    >>> body = np.array([[True, True, False], [True, True, False], [False] * 3])
+    >>> pinned_cells(np.array([[3, 4, 7], [5, 6, 11], [8, 10, 18]]), body)
+    []
+    >>> # a column total of 0 gives away its hidden zeros, and then the cells beside them
+    >>> pinned_cells(np.array([[0, 4, 4], [0, 6, 6], [0, 10, 10]]), body)
+    [(0, 0), (0, 1), (1, 0), (1, 1)]
+    """
+    return _pinned(np.asarray(values), np.asarray(hidden, dtype=bool))
+
+
 # ------------------------------------------------------------------ public API
 def suppression_pattern(
-    table: pd.DataFrame, policy: Policy | str, with_totals: bool = True, total_label: str = "Total"
+    table: pd.DataFrame, policy: Policy | str, with_totals: bool = True, total_label: str = "Total",
+    hide: np.ndarray | pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Which cells ``apply_policy`` hides: ``"primary"``, ``"secondary"`` or ``""``.
 
-    Same shape and labels as the output of :func:`apply_policy`.
+    Same shape and labels as the output of :func:`apply_policy`. ``hide`` (booleans, that
+    shape too) names further cells to hide whatever their count -- for a count that is
+    hidden in another published table -- and they are protected like the small ones.
 
     >>> t = pd.DataFrame({"A": [3, 20], "B": [15, 18]})
     >>> suppression_pattern(t, "dfe", with_totals=False).values.tolist()
     [['primary', ''], ['', '']]
+    >>> hide_18 = [[False, False, False], [False, True, False], [False, False, False]]
+    >>> suppression_pattern(t, "dfe", hide=hide_18).values.tolist()
+    [['primary', 'secondary', ''], ['secondary', 'secondary', ''], ['', '', '']]
     """
     pol = _policy(policy)
     counts = _counts(table)
     values = _bordered(counts) if with_totals else counts
     primary = np.vectorize(pol.is_small, otypes=[bool])(values) if values.size else np.zeros(values.shape, bool)
     hidden = primary
-    # Without published totals there is nothing to difference against within the table.
-    if with_totals and pol.secondary and primary.any():
-        hidden = _secondary(values, primary)
+    if hide is not None:
+        extra = np.asarray(hide, dtype=bool)
+        if extra.shape != values.shape:
+            raise ValueError(f"hide has shape {extra.shape}; the published table has {values.shape}")
+        hidden = primary | extra
+    # Without published totals there is nothing to difference against within the table; with no
+    # body cells (no rows or no columns) every total is zero by construction and there is nothing to protect.
+    if with_totals and pol.secondary and hidden.any() and counts.size:
+        hidden = _secondary(values, hidden)
     labels = np.where(primary, PRIMARY, np.where(hidden, SECONDARY, ""))
     return _frame(labels, table, with_totals, total_label)
 
@@ -270,7 +384,8 @@ def _round(n: int, base: int | None) -> int:
 
 
 def apply_policy(
-    table: pd.DataFrame, policy: Policy | str, with_totals: bool = True, total_label: str = "Total"
+    table: pd.DataFrame, policy: Policy | str, with_totals: bool = True, total_label: str = "Total",
+    hide: np.ndarray | pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The publishable table: counts as strings, hidden ones as the policy's symbol.
 
@@ -278,14 +393,14 @@ def apply_policy(
     a total row and the grand total are added *from the unrounded counts* and
     protected like any other cell. If the same table's totals are published
     elsewhere, keep ``with_totals=True`` and drop them afterwards, so secondary
-    suppression still accounts for them.
+    suppression still accounts for them. ``hide``: see :func:`suppression_pattern`.
 
     >>> t = pd.DataFrame({"A": [3, 20], "B": [15, 18]}, index=["x", "y"])
     >>> apply_policy(t, "nhsd").values.tolist()
     [['*', '15', '20'], ['20', '20', '40'], ['25', '35', '55']]
     """
     pol = _policy(policy)
-    pattern = suppression_pattern(table, pol, with_totals, total_label)
+    pattern = suppression_pattern(table, pol, with_totals, total_label, hide)
     counts = _counts(table)
     values = _bordered(counts) if with_totals else counts
     rows, cols = values.shape

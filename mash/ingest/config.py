@@ -33,17 +33,21 @@ CHANNELS = frozenset({"partner_notification", "phone", "secure_email", "online_f
 FORMATS = frozenset({"csv", "jsonl", "xlsx"})
 ENCODINGS = frozenset({"utf-8", "utf-8-sig", "cp1252"})
 
+# For date-and-time fields (decided_at); tried in order.
+DATETIME_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M",
+                    "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")
+
 NOTIFICATION_FIELDS = frozenset(
     {"source_ref", "event_date", "reported_date", "concern_code", "severity_code", "free_text",
-     "decision", "rag", "dash_risk", "attendance_pct", "consent", "consent_override_rationale",
-     "consent_authorised_by"}
+     "decision", "decided_at", "contact_source", "rag", "dash_risk", "attendance_pct", "consent",
+     "consent_override_rationale", "consent_authorised_by"}
 )
 PERSON_FIELDS = frozenset(
     {"role", "first_name", "middle_name", "surname", "full_name", "dob", "age_years", "sex",
      "address", "postcode", "nhs_number", "upn", "pnc", "ni_number", "la_id", "other_id"}
 )
 
-# code map name -> (vocabulary it must map into, required?)
+# code map name -> (vocabulary it must map into (None: any non-empty text), required?)
 _MAPS = {
     "concern_map": (CONCERN_TYPES, True),
     "severity_map": (frozenset(SEVERITIES), False),
@@ -52,6 +56,9 @@ _MAPS = {
     "decision_map": (DECISIONS, False),
     "rag_map": (RAG, False),
     "sex_map": (SEX, False),
+    # who made a front-door contact, as the agency names used in reports; an open vocabulary, since a
+    # hub's partners differ
+    "contact_source_map": (None, False),
 }
 
 
@@ -89,6 +96,7 @@ class PartnerConfig:
     sheet: str | None = None
     header_row: int = 0
     date_formats: tuple[str, ...] = ("%d/%m/%Y", "%Y-%m-%d")
+    datetime_formats: tuple[str, ...] = DATETIME_FORMATS
     channel: str = "partner_notification"
     record_key: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
@@ -157,9 +165,11 @@ def load_config(path: Path) -> PartnerConfig:
             if required:
                 raise _fail(path, f"missing [{name}]")
             continue
-        bad = {k: v for k, v in table.items() if v not in vocab}
+        bad = {k: v for k, v in table.items() if (v not in vocab if vocab is not None
+                                                  else not isinstance(v, str) or not v.strip())}
         if bad:
-            raise _fail(path, f"[{name}] maps to unknown canonical value(s) {bad}; allowed: {sorted(vocab)}")
+            allowed = sorted(vocab) if vocab is not None else "non-empty text"
+            raise _fail(path, f"[{name}] maps to unknown canonical value(s) {bad}; allowed: {allowed}")
         maps[name] = {norm_code(k): v for k, v in table.items()}
 
     defaults = dict(raw.get("defaults", {}))
@@ -194,6 +204,7 @@ def load_config(path: Path) -> PartnerConfig:
         file_glob=file_glob, sheet=raw.get("sheet"),
         header_row=int(raw.get("header_row", 0)),
         date_formats=tuple(raw.get("date_formats", ("%d/%m/%Y", "%Y-%m-%d"))),
+        datetime_formats=tuple(raw.get("datetime_formats", DATETIME_FORMATS)),
         channel=channel, record_key=tuple(raw.get("record_key", ())),
         required=tuple(raw.get("required", ())), notification=notification, person=person,
         defaults=defaults, maps=maps, members=members,

@@ -19,7 +19,7 @@ from mash.ingest.readers import RAW_ROW_KEEP, Quarantine, RawTable
 NOTIFICATION_COLUMNS = [
     "notification_id", "partner", "owner_agency", "delivery_id", "file_name", "row_number", "source_ref",
     "event_date", "reported_date", "concern_code", "concern_type", "severity_code", "severity",
-    "severity_rank", "channel", "decision", "rag", "dash_risk", "attendance_pct", "consent",
+    "severity_rank", "channel", "decision", "decided_at", "contact_source", "rag", "dash_risk", "attendance_pct", "consent",
     "consent_override_rationale", "consent_authorised_by", "free_text", "n_people",
 ]
 MENTION_COLUMNS = [
@@ -197,6 +197,21 @@ def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: s
         coded[field] = mapped
     coded["consent"] = coded["consent"].where(coded["consent"].notna(), "unknown")
 
+    src_raw = col("contact_source", n_cfg)
+    if "contact_source_map" in cfg.maps:
+        contact_source = _code_lookup(src_raw, cfg.map_for("contact_source_map"))
+        reasons.add(src_raw.notna() & contact_source.isna(), "contact source {v}"
+                    f" is not in [contact_source_map] of {cfg.path.name}; add it there", src_raw)
+    else:
+        contact_source = src_raw
+
+    # when the front door decided: timeliness against the RAG timescales is measured to it
+    dec_raw = col("decided_at", n_cfg)
+    decided_at = parse_dates(dec_raw, cfg.datetime_formats)
+    reasons.add(dec_raw.notna() & decided_at.isna(), f"decision time {{v}} in column "
+                f"'{n_cfg.get('decided_at')}' is not a date and time in the configured format(s) "
+                f"{', '.join(cfg.datetime_formats)}", dec_raw)
+
     att_raw = col("attendance_pct", n_cfg)
     attendance = pd.to_numeric(att_raw.astype("string").str.rstrip("%"), errors="coerce")
     reasons.add(att_raw.notna() & attendance.isna(), "attendance {v} is not a number", att_raw)
@@ -300,6 +315,8 @@ def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: s
         "severity_rank": sev.map(SEVERITIES).astype("int8"),
         "channel": cfg.channel,
         "decision": coded["decision"][ok],
+        "decided_at": decided_at[ok],
+        "contact_source": contact_source[ok],
         "rag": coded["rag"][ok],
         "dash_risk": col("dash_risk", n_cfg)[ok],
         "attendance_pct": attendance[ok],
