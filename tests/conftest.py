@@ -31,15 +31,12 @@ os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 
 
 def _test_warehouse_key() -> None:
-    """Every test warehouse is encrypted with a throwaway key (child processes inherit it)."""
-    import tempfile
-
-    from mash.governance.pseudonymise import new_key, save_key
+    """Every test warehouse is encrypted, with one fixed test key: the same in every xdist worker (they
+    share the sample world built once) and in Dagster's step processes, which inherit it."""
     from mash.warehouse import KEY_ENV, KEY_FILE_ENV
 
-    os.environ.pop(KEY_ENV, None)
-    folder = Path(tempfile.mkdtemp(prefix="mash-test-key-"))
-    os.environ[KEY_FILE_ENV] = str(save_key(new_key(), folder / "warehouse.key"))
+    os.environ.pop(KEY_FILE_ENV, None)
+    os.environ[KEY_ENV] = hashlib.sha256(b"mash-analytics tests: warehouse key (synthetic data only)").hexdigest()
 
 
 _test_warehouse_key()
