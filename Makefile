@@ -21,7 +21,7 @@ demo: setup
 	$(UV) run mash demo
 
 test: setup chromium
-	$(UV) run pytest
+	$(UV) run pytest -n 2
 
 # Execute the researcher notebooks on the extract `make demo` wrote (outputs in var/outputs/researcher/notebooks/).
 notebooks: setup
