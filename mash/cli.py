@@ -446,8 +446,8 @@ def new_key_command(
     except (ValueError, FileExistsError) as e:  # inside a git work tree, or a key already there
         console.print(f"[red]{e}[/]")
         raise typer.Exit(2)
-    console.print(f"Wrote a new research key to {path} (key id {key_fingerprint(key)}). "
-                  f"Use it with: export MASH_RESEARCH_KEY_FILE={path}")
+    console.print(f"Wrote a new key to {path} (key id {key_fingerprint(key)}). Use it with: "
+                  f"export MASH_RESEARCH_KEY_FILE={path} (a research project) or MASH_WAREHOUSE_KEY_FILE={path}")
 
 
 @app.command()
