@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from matching.api import link_table
+from mash.governance.decisions import ensure_decision_tables
 from matching.settings import LinkSettings
 
 _MENTIONS = """
@@ -33,11 +34,6 @@ FROM person_mentions ORDER BY mention_id
 """
 
 DDL = """
-CREATE TABLE IF NOT EXISTS review_decisions (
-    record_id_l VARCHAR NOT NULL, record_id_r VARCHAR NOT NULL,
-    decision VARCHAR NOT NULL CHECK (decision IN ('must_link', 'cannot_link')),
-    reviewer VARCHAR NOT NULL, reason VARCHAR NOT NULL, decided_at TIMESTAMP NOT NULL
-);
 CREATE TABLE IF NOT EXISTS link_runs (
     run_at TIMESTAMP, settings_version VARCHAR, threshold DOUBLE, mentions BIGINT, persons BIGINT,
     candidate_pairs BIGINT, linked_pairs BIGINT, review_pairs BIGINT, seconds DOUBLE, settings_json VARCHAR
@@ -115,6 +111,7 @@ def link_warehouse(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None,
 
     t0 = time.perf_counter()
     con.execute(DDL)
+    ensure_decision_tables(con)  # review_decisions: the reviewers' must-link / cannot-link pairs
     mentions = con.execute(_MENTIONS).df()
     if mentions.empty:
         return {"mentions": 0, "persons": 0}

@@ -23,10 +23,11 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from mash.governance.access import Actor, Policy, check
 
-# (table, key column, column of the purged ids it is matched on) for everything keyed on mentions
+# (table, column holding a purged id): everything keyed on a purged mention or notification
 _BY_MENTION = (("mention_person", "mention_id"), ("link_explanations", "record_id_l"),
                ("link_explanations", "record_id_r"), ("review_queue", "record_id_l"),
                ("review_queue", "record_id_r"), ("review_decisions", "record_id_l"),
@@ -69,7 +70,7 @@ def purge(con: duckdb.DuckDBPyConnection, paths, actor: Actor, today: dt.date | 
     ids = [e[0] for e in expired]
     counts = {"cutoff": str(cutoff), "reject_cutoff": str(reject_cutoff), "deliveries": len(ids)}
     tables = _tables(con)
-    con.register("_expired", __import__("pandas").DataFrame({"delivery_id": ids}, dtype="string"))
+    con.register("_expired", pd.DataFrame({"delivery_id": ids}, dtype="string"))
     try:
         counts["notifications"] = con.execute(
             "SELECT count(*) FROM notifications WHERE delivery_id IN (SELECT delivery_id FROM _expired)").fetchall()[0][0]
