@@ -18,9 +18,10 @@ as a non-match when the prior is updated, which is what blocking assumes.
 
 A level's match weight is ``log2(m / u)`` (a log2 Bayes factor); missing and
 invalid-identifier levels have weight 0 by construction, so an invalid NHS
-number is never evidence. On exact levels flagged ``tf`` the weight is adjusted
-by ``log2(u / share of the shared value)``: agreeing on a rare surname counts
-more than agreeing on SMITH.
+number is never evidence, and m and u of the other levels are both conditional
+on the field being present on both records. On exact levels flagged ``tf`` the
+weight is adjusted by ``log2(sum of squared value shares / share of the shared
+value)``: agreeing on a rare surname counts more than agreeing on SMITH.
 """
 
 from __future__ import annotations
@@ -175,6 +176,15 @@ def estimate_u(settings: LinkSettings, features: pd.DataFrame, fa: FeatureArrays
             if lv.tf:
                 u[li] = max(_analytic_exact_u(fa.codes(lv.column or spec.column), features, settings.link_type), 0.5 / r)
         u = u / u.sum()
+        # m is estimated among pairs where the field is present on both sides (EM gives the
+        # missing level no mass), so u must be too: P(level | non-match, both present).
+        # Left unconditional, every evidence level of a sparse field gained log2(1 / share of
+        # random pairs with both present) bits: with la_id on one record in ten, "la_id
+        # different" came out as +3.9 bits of evidence FOR a match.
+        ev = _evidence(spec)
+        present = float(u[ev].sum())
+        if present > 0:
+            u = np.where(ev, u / present, u)
         out.append(u)
     return out
 
@@ -532,10 +542,21 @@ def tf_adjustments(settings: LinkSettings, params: ModelParameters, compared: Co
         has = codes >= 0
         if not has.any():
             continue
-        tf_level = next(i for i, lv in enumerate(spec.levels) if lv.tf)
-        u_exact = params.u[j][tf_level]
+        # The adjustment turns the level's weight log2(m / u) into log2(m / u_v) for the shared value v:
+        # it is log2(u_within / share of v), u_within = sum of squared value shares = P(two records that
+        # both hold this column agree on it). Taking the level's own u instead was right only when the
+        # tf column is present exactly when the comparison is (location_key, an address with a postcode,
+        # is sparser than location_any, either of them), and gave a household's address -14 bits in a
+        # table where few records have an address.
+        table = params.tf_tables.get(spec.name)
+        if table:
+            counts = np.fromiter(table.values(), dtype=float, count=len(table))
+            u_within = float(((counts / counts.sum()) ** 2).sum())
+        else:
+            tf_level = next(i for i, lv in enumerate(spec.levels) if lv.tf)
+            u_within = params.u[j][tf_level]
         share = np.maximum(value_share[spec.name][codes[has]], settings.tf_minimum_frequency)
-        adj[has, j] = np.log2(u_exact / share)
+        adj[has, j] = np.log2(max(u_within, settings.tf_minimum_frequency) / share)
     return adj
 
 
