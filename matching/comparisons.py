@@ -250,6 +250,17 @@ def _dob_typo(pv: PairView, todo: np.ndarray) -> np.ndarray:
     return out
 
 
+def _dob_adjacent(pv: PairView, todo: np.ndarray) -> np.ndarray:
+    """Dates one day apart, or the same day and month one year apart (a slip of a day or a year)."""
+    dl, dr, both = pv.numeric("dob_days")
+    out = both[todo] & (np.abs(dl[todo] - dr[todo]) == 1)
+    yl, yr, _ = pv.numeric("dob_year")
+    ml, mr, _ = pv.numeric("dob_month")
+    xl, xr, _ = pv.numeric("dob_day")
+    t = todo
+    return out | (both[t] & (ml[t] == mr[t]) & (xl[t] == xr[t]) & (np.abs(yl[t] - yr[t]) == 1))
+
+
 def _similarity(pv: PairView, spec: ComparisonSpec, col: str, kind: str, todo: np.ndarray,
                 ok: np.ndarray) -> np.ndarray:
     """Similarity for pairs ``todo[ok]``; each pair is scored at most once per (column,
@@ -342,6 +353,8 @@ def level_mask(level: LevelSpec, spec: ComparisonSpec, pv: PairView, todo: np.nd
         dl, dr, _ = pv.numeric("dob_day")
         t = todo
         return both[t] & (yl[t] == yr[t]) & (ml[t] == dr[t]) & (dl[t] == mr[t]) & (ml[t] != dl[t])
+    if kind == "dob_adjacent":
+        return _dob_adjacent(pv, todo)
     if kind == "dob_typo":
         return _dob_typo(pv, todo)
     if kind == "dob_within_days":

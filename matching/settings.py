@@ -41,7 +41,8 @@ LevelKind = Literal[
     "parts_overlap",  # a part of a double-barrelled value equals a part of the other
     "initial",  # same first letter
     "dob_swap",  # day and month swapped, same year
-    "dob_typo",  # one digit wrong, two adjacent digits transposed, or one day/year out
+    "dob_adjacent",  # one day apart, or the same day and month one year apart
+    "dob_typo",  # one digit wrong or two adjacent digits transposed (or one day/year out, if no dob_adjacent level came first)
     "dob_within_days",  # dates within `threshold` days
     "else",  # everything else
 ]
@@ -279,7 +280,10 @@ def default_comparisons(columns: list[str] | set[str]) -> list[ComparisonSpec]:
                     LevelSpec(label="exact, but a 01/01 placeholder", kind="exact_placeholder"),
                     LevelSpec(label="exact", kind="exact"),
                     LevelSpec(label="day and month swapped", kind="dob_swap"),
-                    LevelSpec(label="one digit or one day/year out", kind="dob_typo"),
+                    # A day or a year out and a mistyped digit are different slips, with
+                    # different rates in different sources: two levels, so EM weighs each.
+                    LevelSpec(label="one day or one year out", kind="dob_adjacent"),
+                    LevelSpec(label="one digit wrong or two transposed", kind="dob_typo"),
                     LevelSpec(label="within a year", kind="dob_within_days", threshold=366),
                     LevelSpec(label="different", kind="else"),
                 ],
