@@ -26,10 +26,11 @@ from matching.api import link_table
 from mash.governance.decisions import ensure_decision_tables
 from matching.settings import LinkSettings
 
+# group_id: the people named in one notification are different people (a co-mention conflict).
 _MENTIONS = """
 SELECT mention_id AS record_id, first_name, middle_name, surname, full_name,
        strftime(dob, '%Y-%m-%d') AS dob, CASE WHEN sex IN ('F', 'M') THEN sex END AS sex,
-       postcode, address, nhs_number, upn, pnc, ni_number, la_id, other_id
+       postcode, address, nhs_number, upn, pnc, ni_number, la_id, other_id, notification_id AS group_id
 FROM person_mentions ORDER BY mention_id
 """
 

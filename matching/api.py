@@ -21,6 +21,7 @@ from matching.clustering import cluster_records, describe_conflicts, pair_confli
 from matching.comparisons import FeatureArrays, compare_pairs
 from matching.explain import explain_pairs, waterfall_text
 from matching.model import ModelParameters, score, train, value_shares_from_arrays
+from matching.premises import check_premises
 from matching.prepare import prepare_records, present_input_columns
 from matching.review import review_queue, validate_decisions
 from matching.settings import LinkSettings, default_settings
@@ -49,7 +50,8 @@ class LinkResult:
     * ``review_queue``: pairs for clerical review;
     * ``settings`` and ``params``: everything needed to reproduce or explain;
     * ``split_log``: clusters split because of conflicts, with the reasons;
-    * ``timings``: seconds per stage.
+    * ``timings``: seconds per stage;
+    * ``premises``: the decoy rules' premise checks on this data (see :mod:`matching.premises`).
     """
 
     clusters: pd.DataFrame
@@ -63,6 +65,7 @@ class LinkResult:
     n_candidate_pairs: int
     timings: dict[str, float] = field(default_factory=dict)
     _fa: FeatureArrays | None = None
+    premises: dict = field(default_factory=dict)
 
     def _rows(self, record_ids) -> np.ndarray:
         pos = pd.Series(self.features["_row"].to_numpy(), index=self.features["record_id"].to_numpy())
@@ -163,6 +166,12 @@ def link_table(
     compared = compare_pairs(settings, fa, cp.row_l, cp.row_r, memo)
     timings["compare"] = time.perf_counter() - t1
 
+    # The decoy rules' premises, tested on this data's identifier-anchored pairs (no labels); a rule
+    # the data disprove is switched off in the settings this run uses and saves.
+    premises: dict = {}
+    if params is None:
+        settings, premises = check_premises(settings, fa, cp.row_l, cp.row_r, compared, memo)
+
     t1 = time.perf_counter()
     if params is None:
         fixed = None
@@ -223,7 +232,8 @@ def link_table(
     queue = review_queue(pairs, settings.review_band, d)
     timings["output"] = time.perf_counter() - t1
     timings["total"] = time.perf_counter() - t0
-    return LinkResult(clusters, pairs, queue, settings, params, features, split_log, t, len(cp), timings, fa)
+    return LinkResult(clusters, pairs, queue, settings, params, features, split_log, t, len(cp), timings, fa,
+                      premises)
 
 
 def link_csv(input_path: str | Path, out_path: str | Path, settings_path: str | Path | None = None,

@@ -16,15 +16,25 @@
 Conflicts (``ConflictRules`` in the settings), each an explicit reason:
 
 * ``nhs`` / ``upn`` / ``pnc``: both records hold a *valid* identifier and they differ;
-* ``sex``: both recorded as M/F and different, and the forenames differ too
+* ``co_mentioned``: both named in one notification (input column ``group_id``): one
+  notification does not list the same person twice, so these are two people (twins, a father
+  and son with the same name, named side by side);
+* ``sex``: both recorded as M/F and different, and the forenames are not one name
   (the same forename with a different sex is taken as a recording slip);
-* ``dob_far``: dates of birth at least N years apart that also differ in day or
-  month (father and son with the same name; a mistyped year keeps day and month);
-* ``twins``: same date of birth and surname, clearly different forenames.
+* ``dob_far``: dates of birth at least ``dob_years_apart`` (1) years apart that also differ
+  in day or month and are not one mistyped or two transposed digits of each other: a slip
+  changes one part of a date (a day, a year, a digit), so these are two people (father and son
+  with the same name a generation apart; namesake adults at one address a few years apart);
+* ``twins``: same date of birth and surname, and forenames that are two different names, not
+  one name written twice (:func:`one_forename`: a slip, a nickname or variant, a slip in a
+  nickname, a fragment; Oklie / Olivia, Pepe / José and Aa / Ava are one name).
 
 ``sex``, ``dob_far`` and ``twins`` are waived when the two records share an identifier
 (a valid NHS/UPN/PNC/NI number, or la_id/other_id equal or one edit apart):
-a father and son, or twins, do not share one; a mistyped record does.
+a father and son, or twins, do not share one; a mistyped record does. ``dob_far`` and
+``twins`` are also tested against each run's data (:mod:`matching.premises`): data whose
+duplicates carry wholly different forenames or dates of birth (FEBRL's generator replaces
+whole values) switch them off, with the figures in the settings.
 """
 
 from __future__ import annotations
@@ -37,7 +47,8 @@ import pandas as pd
 from matching.comparisons import FeatureArrays, _pair_similarity
 from matching.settings import LinkSettings
 
-CONFLICT_BITS = {"nhs": 1, "upn": 2, "pnc": 4, "sex": 8, "dob_far": 16, "twins": 32, "weak": 64, "reviewer": 128}
+CONFLICT_BITS = {"nhs": 1, "upn": 2, "pnc": 4, "sex": 8, "dob_far": 16, "twins": 32, "weak": 64, "reviewer": 128,
+                 "co_mentioned": 256}
 
 
 def describe_conflicts(code: int) -> list[str]:
@@ -80,6 +91,118 @@ def _shared_identifier(fa: FeatureArrays, a: np.ndarray, b: np.ndarray, memo: di
     return out
 
 
+def one_forename(fa: FeatureArrays, a: np.ndarray, b: np.ndarray, memo: dict | None = None,
+                 jw: float = 0.80) -> np.ndarray:
+    """For record pairs (a[i], b[i]) whose forenames are both known: could the two be ONE name written
+    twice? True for the same name; a slip (Jaro-Winkler >= ``jw``, or one edit: Aa / Ava); the same
+    sound (metaphone); a listed nickname or spelling variant (Bill / William, Kuba / Jakub); a slip in
+    a nickname or variant (Oklie / Olivia via Ollie, Viicki / Victoria via Vicki); a fragment (an
+    initial, or a truncation the other name starts with: Mo / Mohammed, Chris / Christopher).
+    False otherwise, and where either forename is missing.
+
+    Vectorised: similarities with rapidfuzz ``cpdist`` on the pairs and on the pairs exploded over
+    the (few) related names of each distinct forename.
+    """
+    from rapidfuzz import process
+    from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+
+    from matching.name_variants import related_names
+
+    memo = {} if memo is None else memo
+    fn = fa.codes("first_name")
+    ca, cb = fn[a], fn[b]
+    known = (ca >= 0) & (cb >= 0)
+    out = known & (ca == cb)
+    todo = np.nonzero(known & ~out)[0]
+    if not len(todo):
+        return out
+    ca, cb = ca[todo], cb[todo]
+    vocab = fa.vocab_array("first_name")
+    sa, sb = vocab[ca], vocab[cb]
+    same = _pair_similarity(fa, "first_name", "jaro_winkler", ca, cb, memo) >= jw
+    same |= _pair_similarity(fa, "first_name", "damerau_levenshtein", ca, cb, memo) <= 1
+    v = np.int64(len(vocab))
+    same |= np.isin(ca.astype(np.int64) * v + cb, fa.variant_keys("first_name"))
+    if "first_name_dm" in fa.features.columns:
+        same |= _same(fa, "first_name_dm", a[todo], b[todo])
+    la = np.fromiter((len(x) for x in sa), dtype=np.int64, count=len(sa))
+    lb = np.fromiter((len(x) for x in sb), dtype=np.int64, count=len(sb))
+    short, long_ = np.where(la <= lb, sa, sb), np.where(la <= lb, sb, sa)
+    same |= np.fromiter((lg.startswith(sh) or (len(sh) <= 2 and sh[:1] == lg[:1]) for sh, lg in zip(short, long_)),
+                        dtype=bool, count=len(short))
+    rest = np.nonzero(~same)[0]
+    if len(rest):
+        # a slip in a nickname or variant of the other name: compare each name with the other's relatives
+        codes = np.unique(np.r_[ca[rest], cb[rest]])
+        rel = [sorted(related_names(vocab[c])) for c in codes.tolist()]  # one call per distinct name
+        lens = np.array([len(r) for r in rel], dtype=np.int64)
+        flat = np.array([x for r in rel for x in r] + [""], dtype=object)
+        starts = np.r_[0, np.cumsum(lens)[:-1]]
+        hit = np.zeros(len(rest), dtype=bool)
+        for mine, theirs in ((sa[rest], cb[rest]), (sb[rest], ca[rest])):
+            pos = np.searchsorted(codes, theirs)
+            n_rep = lens[pos]
+            if not n_rep.sum():
+                continue
+            owner = np.repeat(np.arange(len(rest)), n_rep)
+            offset = np.arange(n_rep.sum()) - np.repeat(np.cumsum(n_rep) - n_rep, n_rep)
+            relatives = flat[np.repeat(starts[pos], n_rep) + offset].tolist()
+            left = mine[owner].tolist()
+            close = process.cpdist(left, relatives, scorer=JaroWinkler.normalized_similarity, workers=-1) >= jw
+            close |= process.cpdist(left, relatives, scorer=DamerauLevenshtein.distance, workers=-1) <= 1
+            np.logical_or.at(hit, owner, close)
+        same[rest] = hit
+    out[todo] = same
+    return out
+
+
+def twin_like(fa: FeatureArrays, a: np.ndarray, b: np.ndarray, memo: dict | None = None,
+              jw: float = 0.80) -> np.ndarray:
+    """The twins rule's condition (without its identifier waiver): the same date of birth and
+    surname, and forenames that are two different names (not one name written twice, see
+    :func:`one_forename`), neither written in the other's surname field."""
+    cols = fa.features.columns
+    out = np.zeros(len(a), dtype=bool)
+    if not {"first_name", "surname", "dob_days"} <= set(cols):
+        return out
+    days, present = fa.numeric("dob_days")
+    fn = fa.codes("first_name")
+    cand = present[a] & present[b] & (days[a] == days[b])
+    cand &= _same(fa, "surname", a, b) | _same(fa, "surname_dm", a, b)
+    cand &= (fn[a] >= 0) & (fn[b] >= 0) & (fn[a] != fn[b])
+    if cand.any():
+        idx = np.nonzero(cand)[0]
+        ia, ib = a[idx], b[idx]
+        sur = fa.codes("surname")
+        different = ~one_forename(fa, ia, ib, memo, jw)
+        # A forename written in the surname field is an error, not a twin.
+        different &= ~((fn[ia] == sur[ib]) | (sur[ia] == fn[ib]))
+        out[idx] = different
+    return out
+
+
+def dob_far_apart(fa: FeatureArrays, a: np.ndarray, b: np.ndarray, years: float) -> np.ndarray:
+    """The DOB rule's condition (without its identifier waiver): both dates of birth known, at
+    least ``years`` years apart, differing in day or month, and not one mistyped digit or two
+    transposed digits of each other. A slip of the pen changes one part of a date; a date that
+    differs in the year AND in day or month, beyond a typo, is another person's (father and son with
+    the same name are a generation apart; namesake adults at one address a few years)."""
+    from matching.comparisons import PairView, _dob_typo
+
+    out = np.zeros(len(a), dtype=bool)
+    if "dob_days" not in fa.features.columns:
+        return out
+    days, present = fa.numeric("dob_days")
+    mv, _ = fa.numeric("dob_month")
+    dv, _ = fa.numeric("dob_day")
+    far = present[a] & present[b] & (np.abs(days[a].astype(np.int64) - days[b]) >= years * 365.25)
+    far &= (mv[a] != mv[b]) | (dv[a] != dv[b])
+    if far.any() and "dob_digits" in fa.features.columns:
+        idx = np.nonzero(far)[0]
+        far[idx] = ~_dob_typo(PairView(fa, a[idx], b[idx]), np.arange(len(idx)))
+    return far
+
+
 def pair_conflicts(settings: LinkSettings, fa: FeatureArrays, a: np.ndarray, b: np.ndarray,
                    memo: dict | None = None) -> np.ndarray:
     """Bitmask of conflicts (see :data:`CONFLICT_BITS`) for each pair (a[i], b[i])."""
@@ -95,6 +218,8 @@ def pair_conflicts(settings: LinkSettings, fa: FeatureArrays, a: np.ndarray, b: 
         out |= np.where(_different_valid(fa, "upn_valid_number", a, b), CONFLICT_BITS["upn"], 0).astype(np.int16)
     if rules.different_valid_pnc:
         out |= np.where(_different_valid(fa, "pnc_valid_number", a, b), CONFLICT_BITS["pnc"], 0).astype(np.int16)
+    if rules.same_group and "group" in cols and fa.features["group"].notna().any():
+        out |= np.where(_same(fa, "group", a, b), CONFLICT_BITS["co_mentioned"], 0).astype(np.int16)
     shared = _shared_identifier(fa, a, b, memo)
     if rules.different_sex and "sex" in cols:
         c = fa.codes("sex")
@@ -106,43 +231,15 @@ def pair_conflicts(settings: LinkSettings, fa: FeatureArrays, a: np.ndarray, b: 
             # A recorded sex contradicts identity only when the forename does not
             # confirm it: "Sam" recorded once as M and once as F is a recording slip.
             idx = np.nonzero(bad)[0]
-            fn = fa.codes("first_name")
-            fa_, fb_ = fn[a[idx]], fn[b[idx]]
-            same_name = (fa_ >= 0) & (fb_ >= 0) & (fa_ == fb_)
-            known = (fa_ >= 0) & (fb_ >= 0) & ~same_name
-            if known.any():
-                k = idx[known]
-                sim = _pair_similarity(fa, "first_name", "jaro_winkler", fn[a[k]], fn[b[k]], memo)
-                v = np.int64(len(fa.vocab("first_name")))
-                variant = np.isin(fn[a[k]].astype(np.int64) * v + fn[b[k]], fa.variant_keys("first_name"))
-                same_name[known] = (sim >= 0.8) | variant
-            bad[idx] = ~same_name
+            bad[idx] = ~one_forename(fa, a[idx], b[idx], memo, rules.twins_forename_max_similarity)
         out |= np.where(bad, CONFLICT_BITS["sex"], 0).astype(np.int16)
     if "dob_days" in cols and fa.features["dob_days"].notna().any():
-        yv, yp = fa.numeric("dob_year")
-        mv, _ = fa.numeric("dob_month")
-        dv, _ = fa.numeric("dob_day")
-        both = yp[a] & yp[b]
         if rules.dob_years_apart is not None:
-            far = both & (np.abs(yv[a] - yv[b]) >= rules.dob_years_apart) & ((mv[a] != mv[b]) | (dv[a] != dv[b]))
+            far = dob_far_apart(fa, a, b, rules.dob_years_apart)
             out |= np.where(far & ~shared, CONFLICT_BITS["dob_far"], 0).astype(np.int16)
         if rules.twins and "first_name" in cols and "surname" in cols:
-            days, _ = fa.numeric("dob_days")
-            cand = both & (days[a] == days[b]) & (_same(fa, "surname", a, b) | _same(fa, "surname_dm", a, b))
-            fn = fa.codes("first_name")
-            cand &= (fn[a] >= 0) & (fn[b] >= 0) & (fn[a] != fn[b]) & ~shared
-            if cand.any():
-                idx = np.nonzero(cand)[0]
-                ia, ib = a[idx], b[idx]
-                sim = _pair_similarity(fa, "first_name", "jaro_winkler", fn[ia], fn[ib], memo)
-                v = np.int64(len(fa.vocab("first_name")))
-                variant = np.isin(fn[ia].astype(np.int64) * v + fn[ib], fa.variant_keys("first_name"))
-                different = (sim < rules.twins_forename_max_similarity) & ~variant
-                different &= ~_same(fa, "first_name_dm", ia, ib)
-                # A forename written in the surname field is an error, not a twin.
-                sur = fa.codes("surname")
-                different &= ~((fn[ia] == sur[ib]) | (sur[ia] == fn[ib]))
-                out[idx] |= np.where(different, CONFLICT_BITS["twins"], 0).astype(np.int16)
+            tw = twin_like(fa, a, b, memo, rules.twins_forename_max_similarity)
+            out |= np.where(tw & ~shared, CONFLICT_BITS["twins"], 0).astype(np.int16)
     return out
 
 

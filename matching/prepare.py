@@ -2,7 +2,9 @@
 
 Input columns (any subset): ``record_id`` (required), ``first_name, middle_name,
 surname, full_name, dob, sex, postcode, address, nhs_number, upn, pnc,
-ni_number, la_id, other_id`` and, for linking between files, ``source_dataset``.
+ni_number, la_id, other_id``; for linking between files, ``source_dataset``; and
+``group_id``: records sharing one (the people named in one notification) are
+never the same person.
 
 The output has one row per input row, in the same order, with ``_row`` (the
 position, used as the internal id) and the feature columns that blocking
@@ -82,6 +84,13 @@ def prepare_records(df: pd.DataFrame, *, dob_min_year: int = 1880) -> pd.DataFra
         dup = out.loc[out["record_id"].duplicated(), "record_id"].iloc[0]
         raise ValueError(f"record_id must be unique; {dup!r} appears more than once")
     out["source"] = as_object(src["source_dataset"].astype(str)) if "source_dataset" in src else None
+    # Records sharing a group (the people named in one notification) are different people.
+    if "group_id" in src:
+        g = as_object(src["group_id"].astype(str))
+        g[missing_mask(src["group_id"])] = None
+        out["group"] = g
+    else:
+        out["group"] = None
 
     def col(name: str) -> pd.Series | None:
         return src[name] if name in src.columns else None

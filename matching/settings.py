@@ -103,18 +103,33 @@ class ComparisonSpec(BaseModel):
 
 class ConflictRules(BaseModel):
     """Strong contradictions: a pair with one is never linked automatically, and a
-    cluster holding such a pair is split (reviewer must-links override them)."""
+    cluster holding such a pair is split (reviewer must-links override them).
+
+    The decoy rules (``twins``, ``dob_years_apart``) and the sex rule are waived when the two
+    records share an identifier; the decoy rules are also checked against the data on every run
+    (:mod:`matching.premises`) and switched off, with the reason in ``premises``, where the
+    identifier-anchored duplicates show that they would split true duplicates."""
 
     model_config = ConfigDict(extra="forbid")
     different_valid_nhs: bool = True
     different_valid_upn: bool = True
     different_valid_pnc: bool = True
     different_sex: bool = True
-    # DOBs this many years apart that also differ in day or month (father and son).
-    dob_years_apart: int | None = 10
-    # Same DOB and surname, clearly different forenames, no shared identifier: twins.
+    # Two records of one group (input column ``group_id``: the people named in one notification)
+    # are two people: one notification does not list the same person twice.
+    same_group: bool = True
+    # Dates of birth at least this many years apart that also differ in day or month and are not one
+    # mistyped or two transposed digits of each other: a slip changes one part of a date, so these
+    # are two people (father and son with the same name; namesake adults at one address).
+    dob_years_apart: float | None = 1
+    # Same DOB and surname, two different forenames (not one name written twice: a slip, a nickname,
+    # a variant, a fragment), no shared identifier: twins.
     twins: bool = True
     twins_forename_max_similarity: float = 0.80
+    # Test the two decoy rules' premises on the identifier-anchored pairs of each run.
+    check_premises: bool = True
+    premise_max_share: float = Field(0.01, ge=0.0, le=1.0)
+    premises: dict[str, str] = {}  # rule -> why the run switched it off (written by the check)
 
 
 class LinkSettings(BaseModel):
