@@ -50,7 +50,7 @@ def wilson_lower(k: int, n: int, z: float = Z95) -> float:
     """Lower end of the Wilson score interval for k successes in n trials.
 
     >>> round(wilson_lower(10, 100), 4), wilson_lower(0, 0)
-    (0.0608, 0.0)
+    (0.0607, 0.0)
     """
     if n == 0:
         return 0.0
