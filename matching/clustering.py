@@ -324,6 +324,77 @@ def _greedy_constrained(nodes: np.ndarray, edges: list[tuple[float, int, int]],
     return {x: find(x) for x in parent}
 
 
+def contested_edges(edges: list[tuple[float, int, int]], cannot: set[tuple[int, int]],
+                    margin: float) -> set[tuple[int, int]]:
+    """Links that cannot be trusted to place a record: record x links to y, and also to y' with a
+    weight less than ``margin`` below, where y and y' are kept apart (a conflict). x is then as
+    likely the one person as the other (father and son with the same name, and x has no date of
+    birth; twins whose names x spells like both), so neither link may decide where x goes: both are
+    dropped and x stays on its own, for a reviewer. Reviewer must-links (infinite weight) are never
+    contested.
+
+    >>> sorted(contested_edges([(20.0, 0, 1), (19.0, 0, 2), (30.0, 1, 3)], {(1, 2)}, 3.17))
+    [(0, 1), (0, 2)]
+    """
+    apart: dict[int, set[int]] = defaultdict(set)
+    for x, y in cannot:
+        apart[x].add(y)
+        apart[y].add(x)
+    nbr: dict[int, list[tuple[float, int]]] = defaultdict(list)
+    for w, x, y in edges:
+        nbr[x].append((w, y))
+        nbr[y].append((w, x))
+    out: set[tuple[int, int]] = set()
+    for x, cand in nbr.items():
+        if len(cand) < 2:
+            continue
+        for w, y in cand:
+            if w == np.inf or not apart[y]:
+                continue
+            if any(y2 in apart[y] and w2 > w - margin for w2, y2 in cand if y2 != y):
+                out.add((min(x, y), max(x, y)))
+    return out
+
+
+def torn_between(roots: dict[int, int], edges: list[tuple[float, int, int]], cannot: set[tuple[int, int]],
+                 margin: float) -> set[int]:
+    """Records that the split left in one person although they link, less than ``margin`` more
+    weakly, to another person of the same component that they do not conflict with: the evidence
+    does not say which of the two persons (kept apart by a conflict) they belong to. They are taken
+    out, to stand alone for a reviewer (:func:`contested_edges` catches the same doubt between two
+    single records before the split; this catches it between whole persons after it).
+
+    >>> roots = {0: 0, 1: 0, 2: 2, 3: 2}
+    >>> sorted(torn_between(roots, [(22.0, 0, 1), (20.0, 1, 2), (30.0, 2, 3)], {(0, 3)}, 3.17))
+    [1]
+    """
+    apart: dict[int, set[int]] = defaultdict(set)
+    for x, y in cannot:
+        apart[x].add(y)
+        apart[y].add(x)
+    members: dict[int, set[int]] = defaultdict(set)
+    for node, root in roots.items():
+        members[root].add(node)
+    if len(members) < 2:
+        return set()
+    best: dict[tuple[int, int], float] = {}  # (node, person root) -> strongest link
+    for w, x, y in edges:  # a reviewer's must-link (infinite weight) leaves no doubt
+        for a, b in ((x, y), (y, x)):
+            key = (a, roots[b])
+            if w > best.get(key, -np.inf):
+                best[key] = w
+    out: set[int] = set()
+    for (x, root), w in best.items():
+        own = roots[x]
+        if root == own or x in out:
+            continue
+        if apart[x] & members[root]:
+            continue  # x conflicts with that person: not a candidate
+        if len(members[own]) > 1 and w > best.get((x, own), -np.inf) - margin:
+            out.add(x)
+    return out
+
+
 def cluster_records(
     settings: LinkSettings,
     fa: FeatureArrays,
@@ -385,6 +456,10 @@ def cluster_records(
                          for x, y, c in zip(ba.tolist(), bb.tolist(), bc.tolist())], dtype=bool)
         ba, bb, bc = ba[keep], bb[keep], bc[keep]
     split_log = []
+    # A record is placed by a link only when the evidence favours that person over a rival it is
+    # kept apart from at the match threshold's odds: log2(t / (1 - t)) bits (3.17 at 0.9).
+    t = min(max(settings.match_threshold, 0.5), 1 - 1e-9)
+    margin = float(np.log2(t / (1 - t)))
     if len(ba):
         affected = np.unique(labels[ba])
         in_aff = np.isin(labels[ea], affected)
@@ -403,7 +478,17 @@ def cluster_records(
         for comp in affected.tolist():
             lo, hi = np.searchsorted(sorted_labels, [comp, comp + 1])
             nodes = node_order[lo:hi]
-            roots = _greedy_constrained(nodes, edges_by_comp[comp], cannot_by_comp[comp])
+            comp_edges = all_edges = edges_by_comp[comp]
+            contested = contested_edges(comp_edges, cannot_by_comp[comp], margin)
+            if contested:
+                comp_edges = [e for e in comp_edges if (min(e[1], e[2]), max(e[1], e[2])) not in contested]
+                reasons[comp].add("ambiguous")
+            roots = _greedy_constrained(nodes, comp_edges, cannot_by_comp[comp])
+            torn = torn_between(roots, all_edges, cannot_by_comp[comp], margin)
+            if torn:
+                comp_edges = [e for e in comp_edges if (e[1] not in torn and e[2] not in torn) or e[0] == np.inf]
+                reasons[comp].add("ambiguous")
+                roots = _greedy_constrained(nodes, comp_edges, cannot_by_comp[comp])
             groups: dict[int, list[int]] = defaultdict(list)
             for node, root in roots.items():
                 groups[root].append(node)

@@ -8,14 +8,16 @@ already in a :class:`PersonIndex` *without renumbering anyone*:
 * pairs are scored with the index's trained model (its settings, m, u, prior
   and term-frequency tables), so a score means the same as in the batch run;
 * a new mention joins the person it links to; a link is dropped if the
-  mention conflicts (NHS, sex, DOB far apart, twins) with ANY mention of that
+  mention conflicts (NHS, sex, DOB far apart, twins, named in one notification) with ANY mention of that
   person, not only the one it was compared with;
 * mentions that link to nobody get new ids, numbered after the highest id
   ever issued (ids are never reused);
 * a new mention that links two existing persons merges them when no
   conflict exists between their mentions: the lower id survives and the merge
   is recorded in ``index.events`` with the reason; with a conflict the
-  mention joins its best match and the pair of persons is logged for review.
+  mention joins the person its evidence favours at the match threshold's odds
+  (as in batch clustering), or else gets a new id, and the pair of persons is
+  logged for review.
 
 Reviewer decisions are applied with :func:`apply_decisions` (must-link merges,
 cannot-link splits), also logged in ``index.events``.
@@ -216,16 +218,24 @@ def link_new(index: PersonIndex, new_mentions: pd.DataFrame, threshold: float | 
         return x
 
     best: dict[int, tuple[float, int]] = {}
+    weight_to: dict[str, float] = {}  # existing person -> strongest link weight from this batch
     order = np.argsort(-prob[ok], kind="stable") if ok.any() else np.empty(0, np.int64)
     oa, ob, op = a[ok][order], b[ok][order], prob[ok][order]
-    for x, y, p in zip(oa.tolist(), ob.tolist(), op.tolist()):
+    ow = scored.match_weight[ok][order] if ok.any() else np.empty(0)
+    for x, y, p, w in zip(oa.tolist(), ob.tolist(), op.tolist(), ow.tolist()):
         ny = pnode[person_of_frame[y]] if y >= m else y
+        if y >= m:
+            weight_to[person_of_frame[y]] = max(weight_to.get(person_of_frame[y], -np.inf), w)
         rx, ry = find(x), find(ny)
         if rx != ry:
             parent[max(rx, ry)] = min(rx, ry)
         for node, other in ((x, y), (y, x)):
             if node < m and (node not in best or p > best[node][0]):
                 best[node] = (p, other)
+    # as in batch clustering: a mention goes to one of two persons kept apart only when the evidence
+    # favours that one at the match threshold's odds (matching.clustering.contested_edges)
+    tc = min(max(t, 0.5), 1 - 1e-9)
+    margin = float(np.log2(tc / (1 - tc)))
 
     groups: dict[int, list[int]] = {}
     for node in range(m + len(persons)):
@@ -255,9 +265,21 @@ def link_new(index: PersonIndex, new_mentions: pd.DataFrame, threshold: float | 
                                f"new mention(s) link both persons: {reason}"[:500])
                 status[new_nodes] = "merged"
             else:
-                for other in linked_persons[1:]:
-                    index._log("review_merge", pid, other, ",".join(rid_frame[new_nodes]),
-                               "new mention links two persons whose mentions conflict; not merged")
+                ranked = sorted(linked_persons, key=lambda q: (-weight_to.get(q, -np.inf), q))
+                w1, w2 = weight_to.get(ranked[0], -np.inf), weight_to.get(ranked[1], -np.inf)
+                if w1 - w2 >= margin:
+                    pid = ranked[0]
+                    for other in ranked[1:]:
+                        index._log("review_merge", pid, other, ",".join(rid_frame[new_nodes]),
+                                   "new mention links two persons whose mentions conflict; not merged, joined "
+                                   "the one its evidence favours")
+                else:
+                    pid = index._new_id()
+                    status[new_nodes] = "new"
+                    for other in ranked:
+                        index._log("review_ambiguous", pid, other, ",".join(rid_frame[new_nodes]),
+                                   "new mention links two persons whose mentions conflict, about equally; "
+                                   "given a new id for a reviewer to place")
         assigned[new_nodes] = pid
     probs = np.array([best[i][0] if i in best else np.nan for i in range(m)])
     matched = np.array([rid_frame[best[i][1]] if i in best else None for i in range(m)], dtype=object)

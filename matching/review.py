@@ -1,8 +1,9 @@
 """Clerical review: the queue of doubtful pairs and the decisions that come back.
 
-Pairs whose probability falls inside the review band (``settings.review_band``)
-and pairs that scored as links but carry a conflict go to a queue for a
-person to decide. Decisions come back as a table with ``record_id_l,
+Pairs whose probability falls inside the review band (``settings.review_band``),
+pairs that scored as links but carry a conflict, and links that clustering did
+not follow (a conflict elsewhere in the person, or a record as likely one person
+as another) go to a queue for a person to decide. Decisions come back as a table with ``record_id_l,
 record_id_r, decision`` (``must_link`` or ``cannot_link``) and optionally
 ``reviewer`` and ``reason``; clustering then respects them (a must-link joins
 the two records' persons, a cannot-link keeps them apart, overriding scores).
@@ -29,9 +30,16 @@ def review_queue(pairs: pd.DataFrame, review_band: tuple[float, float], decided:
     lo, hi = review_band
     in_band = (pairs["probability"] >= lo) & (pairs["probability"] < hi)
     conflict = (pairs["probability"] >= lo) & (pairs["conflicts"].astype(str) != "")
-    q = pairs.loc[in_band | conflict, [c for c in REVIEW_COLUMNS if c in pairs.columns and c != "reason"]].copy()
+    apart = pd.Series(False, index=pairs.index)
+    if "same_person" in pairs.columns and "linked" in pairs.columns:
+        # linked with no conflict of its own, but clustering kept the two apart
+        apart = pairs["linked"].astype(bool) & ~pairs["same_person"].astype(bool)
+    sel = in_band | conflict | apart
+    q = pairs.loc[sel, [c for c in REVIEW_COLUMNS if c in pairs.columns and c != "reason"]].copy()
     q["reason"] = "probability in review band"
-    q.loc[conflict[in_band | conflict].to_numpy(), "reason"] = "scored as a link but has a conflict"
+    q.loc[apart[sel].to_numpy(), "reason"] = ("scored as a link but kept apart: one of them conflicts with the "
+                                              "other's person, or is as likely someone kept apart from it")
+    q.loc[conflict[sel].to_numpy(), "reason"] = "scored as a link but has a conflict"
     if decided is not None and len(decided):
         keys = set(zip(decided["record_id_l"].astype(str), decided["record_id_r"].astype(str)))
         keys |= {(b, a) for a, b in keys}
