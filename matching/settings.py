@@ -423,7 +423,10 @@ def default_blocking_rules(columns: list[str] | set[str], features=None, pair_bu
         rules.append("l.first_name_group = r.first_name_group AND l.surname_dm = r.surname_dm "
                      "AND l.postcode_district = r.postcode_district")
     broad: list[str] = []
-    # Records without a usable DOB still need a way in: names alone, or household + surname.
+    # Records without a usable DOB or postcode (an online form gives a name and an address) still
+    # need a way in: the same dwelling and forename, then names alone, or household + surname.
+    if first and "address" in cols:
+        broad.append("l.address_key = r.address_key AND l.first_name_group = r.first_name_group")
     if first and sur and dob:
         broad.append("l.first_name_group = r.first_name_group AND l.surname_dm = r.surname_dm")
     if pc and sur and dob:
