@@ -138,7 +138,7 @@ def link_warehouse(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None,
     explanations = (result.explanations(same["record_id_l"], same["record_id_r"]) if len(same)
                     else pd.DataFrame(columns=["record_id_l", "record_id_r"]))
     queue = result.review_queue
-    version = result.settings.version_tag.replace("@", "-")
+    version = result.settings.version_tag  # "default-1@<hash>", spelt as on every explanation
     run = pd.DataFrame([{
         "run_at": dt.datetime.now(), "settings_version": version, "threshold": float(result.threshold),
         "mentions": len(clusters), "persons": int(clusters["person_id"].nunique()),
@@ -166,8 +166,8 @@ def link_warehouse(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None,
     if out_dir is not None:
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / f"settings-{version or 'current'}.json").write_text(result.settings.to_json())
-        result.params.save(out_dir / f"model-{version or 'current'}.json")
+        (out_dir / f"settings-{version}.json").write_text(result.settings.to_json())
+        result.params.save(out_dir / f"model-{version}.json")
     row = run.iloc[0].to_dict()
     row.pop("settings_json")
     row["merges"] = int((changes["change"] == "merge").sum())

@@ -74,7 +74,7 @@ print(f"Extract {EXTRACT}, key id {manifest['key_id']}; latest linkage run {run[
       f"{run['candidate_pairs']:,} pairs compared, {run['linked_pairs']:,} linked, "
       f"{run['review_pairs']:,} for review, threshold p >= {run['threshold']}")
 assert len(pairs) == run["linked_pairs"] and len(review) >= run["review_pairs"]
-assert pairs["settings_version"].str.replace("@", "-").eq(run["settings_version"]).all()
+assert pairs["settings_version"].eq(run["settings_version"]).all()
 
 # %% [markdown]
 # ## Sanity check: every match weight is the sum of its parts
