@@ -500,23 +500,32 @@ def evaluate(
     """Score the last run's alerts against a synthetic world's ground truth (synthetic data only).
 
     Precision and recall per planted pattern type, and alerts resting on wrongly merged decoys,
-    using the person ids the pipeline's own linkage produced.
+    using the person ids the pipeline's own linkage produced; and that linkage itself: pairwise
+    and B-cubed F1, cross-agency recall and false merges of decoys.
     """
     import pandas as pd
 
     from analytics.evaluate import evaluate as score, write_evaluation
     from mash.warehouse import connect
 
+    from mash.linking import truth_scores
+
     paths = Paths.from_env(home)
     _gate(paths, "read_identifiable", command="evaluate", truth=truth)
     con = connect(paths.warehouse)
     result = score(con, truth)
+    linkage = truth_scores(con, truth)
     out = paths.outputs / "evaluation"
     write_evaluation(result, out)
     con.close()
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(result["by_pattern"].to_string(index=False))
     console.print(f"Alerts resting on a wrongly merged decoy: {result['decoy_alerts']}")
+    pw, bc, ca = linkage["pairwise"], linkage["b_cubed"], linkage["cross_agency"]
+    console.print(f"Person linkage: pairwise F1 {pw['f1']:.4f} (P {pw['precision']:.4f}, R {pw['recall']:.4f}); "
+                  f"B-cubed F1 {bc['f1']:.4f}; cross-agency recall {ca['recall']:.4f} "
+                  f"({ca['found']:,} of {ca['true']:,} pairs); decoy false merges "
+                  f"{linkage['decoy_false_merges']} of {linkage['decoys']}")
     console.print(f"Written to {out}")
 
 

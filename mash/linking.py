@@ -188,3 +188,26 @@ def conflicting_identifiers(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     df = df[df["nhs"].map(is_valid_nhs)]
     n = df.groupby("person_id")["nhs"].nunique()
     return n[n > 1].rename("distinct_valid_nhs").reset_index()
+
+
+def truth_scores(con: duckdb.DuckDBPyConnection, truth_dir: Path | str) -> dict:
+    """The last linkage run's persons (``mention_person``) scored against a synthetic world's truth:
+    pairwise and B-cubed precision / recall / F1, cross-agency recall (true same-person pairs from two
+    partners that end in one person) and decoy false merges (:mod:`matching.evaluation`).
+
+    >>> truth_scores(connect("var/warehouse.duckdb"), "data_samples/world/truth")["decoy_false_merges"]  # doctest: +SKIP
+    0
+    """
+    from matching.evaluation import score_clustering
+
+    truth_dir = Path(truth_dir)
+    df = con.execute("""
+        SELECT mp.person_id, m.partner, t.person_id AS true_id
+        FROM mention_person mp JOIN person_mentions m USING (mention_id)
+        JOIN read_csv(?, all_varchar = true) t
+          ON t.partner = m.partner AND t.file_name = m.file_name
+         AND CAST(t.row_number AS BIGINT) = m.row_number AND CAST(t.member_position AS INTEGER) = m.member_position
+        ORDER BY mp.mention_id
+    """, [str(truth_dir / "mentions.csv")]).df()
+    decoys = pd.read_csv(truth_dir / "decoys.csv", dtype=str, keep_default_na=False)
+    return score_clustering(df["person_id"].to_numpy(), df["true_id"].to_numpy(), df["partner"].to_numpy(), decoys)
