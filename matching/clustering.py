@@ -125,11 +125,11 @@ def one_forename(fa: FeatureArrays, a: np.ndarray, b: np.ndarray, memo: dict | N
     same |= np.isin(ca.astype(np.int64) * v + cb, fa.variant_keys("first_name"))
     if "first_name_dm" in fa.features.columns:
         same |= _same(fa, "first_name_dm", a[todo], b[todo])
-    la = np.fromiter((len(x) for x in sa), dtype=np.int64, count=len(sa))
-    lb = np.fromiter((len(x) for x in sb), dtype=np.int64, count=len(sb))
-    short, long_ = np.where(la <= lb, sa, sb), np.where(la <= lb, sb, sa)
-    same |= np.fromiter((lg.startswith(sh) or (len(sh) <= 2 and sh[:1] == lg[:1]) for sh, lg in zip(short, long_)),
-                        dtype=bool, count=len(short))
+    ua, ub = sa.astype(str), sb.astype(str)
+    la, lb = np.char.str_len(ua), np.char.str_len(ub)
+    short, long_ = np.where(la <= lb, ua, ub), np.where(la <= lb, ub, ua)
+    same |= np.char.startswith(long_, short)  # a truncation: Chris / Christopher
+    same |= (np.minimum(la, lb) <= 2) & (short.astype("<U1") == long_.astype("<U1"))  # an initial: Mo, Aa
     rest = np.nonzero(~same)[0]
     if len(rest):
         # a slip in a nickname or variant of the other name: compare each name with the other's relatives

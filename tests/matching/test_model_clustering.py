@@ -166,3 +166,93 @@ def test_blocking_returns_pairs_in_row_order():
     cp = block(f, ["l.a = r.a", "l.b = r.b"])
     key = cp.row_l * 4000 + cp.row_r
     assert len(key) > 1000 and (np.diff(key) > 0).all()
+
+
+def test_one_forename_tells_one_name_written_twice_from_two_names():
+    from matching.clustering import one_forename
+    from matching.prepare import prepare_records
+
+    pairs = [("Chris", "Christopher", True), ("Mo", "Mohammed", True), ("Aa", "Ava", True),
+             ("Oklie", "Olivia", True), ("Viicki", "Victoria", True), ("Pepe", "José", True),
+             ("Kuba", "Jakub", True), ("Sarrah", "Sarah", True), ("Chloe", "Eboni", False),
+             ("Amelia", "Olivia", False), ("Joel", "Emalcene", False), ("Holly", "Matthew", False)]
+    names = [x for a, b, _ in pairs for x in (a, b)]
+    f = prepare_records(pd.DataFrame({"record_id": [str(i) for i in range(len(names))], "first_name": names}))
+    a = np.arange(0, len(names), 2)
+    got = one_forename(FeatureArrays(f), a, a + 1).tolist()
+    assert got == [want for _, _, want in pairs], list(zip(pairs, got))
+
+
+def _twins_named_together(group: bool) -> pd.DataFrame:
+    rows = [
+        {"record_id": "p1", "first_name": "Aiden", "surname": "Ahmed", "dob": "13/10/2015", "sex": "F",
+         "postcode": "MH3 7RE", "address": "23 Laburnum Street", "group_id": "N1"},
+        {"record_id": "p2", "first_name": "Aidan", "surname": "Ahmed", "dob": "13/10/2015", "sex": "F",
+         "postcode": "MH3 7RE", "address": "23 Laburnum St", "group_id": "N1"},
+    ]
+    df = pd.DataFrame(rows)
+    return df if group else df.drop(columns=["group_id"])
+
+
+def test_people_named_in_one_notification_are_two_people(people):
+    base = people.drop(columns=["person"])
+    apart = link_table(pd.concat([base, _twins_named_together(True)], ignore_index=True))
+    pid = dict(zip(apart.clusters["record_id"], apart.clusters["person_id"]))
+    assert pid["p1"] != pid["p2"], "twins listed side by side in one notification must not merge"
+    pair = apart.pairs[(apart.pairs["record_id_l"] == "p1") & (apart.pairs["record_id_r"] == "p2")]
+    assert pair["conflicts"].iloc[0] == "co_mentioned"
+    # the same two records without the notification: one name written twice, one person
+    together = link_table(pd.concat([base, _twins_named_together(False)], ignore_index=True))
+    pid = dict(zip(together.clusters["record_id"], together.clusters["person_id"]))
+    assert pid["p1"] == pid["p2"]
+
+
+def test_a_record_as_likely_the_father_as_the_son_is_given_to_neither(people):
+    df = pd.concat([people.drop(columns=["person"]), pd.DataFrame([
+        {"record_id": "dad", "first_name": "Jamie", "surname": "Harrowby", "dob": "21/03/1982", "sex": "M",
+         "postcode": "MH2 2LB", "address": "7 Fir Walk"},
+        {"record_id": "dad2", "first_name": "Jamie", "surname": "Harrowby", "dob": "21/03/1982", "sex": "M",
+         "postcode": "MH2 2LB", "address": "7 Fir Walk"},
+        {"record_id": "son", "first_name": "Jamie", "surname": "Harrowby", "dob": "02/12/2007", "sex": "M",
+         "postcode": "MH2 2LB", "address": "7 Fir Walk"},
+        {"record_id": "either", "first_name": "Jamie", "surname": "Harrowby", "dob": None, "sex": "M",
+         "postcode": "MH2 2LB", "address": "7 Fir Walk"},
+    ])], ignore_index=True)
+    res = link_table(df)
+    pid = dict(zip(res.clusters["record_id"], res.clusters["person_id"]))
+    assert pid["dad"] == pid["dad2"] and pid["dad"] != pid["son"]
+    assert pid["either"] not in (pid["dad"], pid["son"]), "no evidence says whose record it is"
+    assert "ambiguous" in ",".join(res.split_log["reasons"])
+    q = res.review_queue
+    assert ((q["record_id_l"] == "either") | (q["record_id_r"] == "either")).any(), "a reviewer places it"
+
+
+def test_premise_check_switches_the_decoy_rules_off_only_where_the_data_disprove_them():
+    rng = np.random.default_rng(3)
+    first = np.array(["ANN", "BEN", "CARL", "DORA", "EVE", "FRED", "GINA", "HUGO", "IRIS", "JOHN", "KATE", "LIAM"])
+    rows = []
+    for p in range(600):
+        fn, sn = first[rng.integers(len(first))], f"SUR{p:04d}"
+        dob = pd.Timestamp("1960-01-01") + pd.Timedelta(days=int(rng.integers(0, 15000)))
+        for k in range(2):
+            rows.append({"record_id": f"{p}-{k}", "first_name": fn, "surname": sn, "dob": dob.strftime("%Y-%m-%d"),
+                         "other_id": f"ID{p:06d}"})
+    clean = pd.DataFrame(rows)
+    res = link_table(clean)
+    assert res.premises["twins"]["kept"] and res.premises["dob_far"]["kept"]
+    assert res.settings.conflicts.twins and res.settings.conflicts.premises == {}
+    # a generator that replaces whole values (FEBRL's kind): every fifth duplicate gets another
+    # forename, every fifth another date of birth
+    replaced = clean.copy()
+    dup = replaced.index[(replaced.index % 2 == 1) & (replaced.index % 10 == 1)]
+    replaced.loc[dup, "first_name"] = [first[(list(first).index(x) + 5) % len(first)] for x in replaced.loc[dup, "first_name"]]
+    dup = replaced.index[(replaced.index % 2 == 1) & (replaced.index % 10 == 5)]
+    replaced.loc[dup, "dob"] = (pd.to_datetime(replaced.loc[dup, "dob"]) - pd.Timedelta(days=9000)).dt.strftime("%Y-%m-%d")
+    res = link_table(replaced)
+    assert not res.premises["twins"]["kept"] and not res.premises["dob_far"]["kept"]
+    c = res.settings.conflicts
+    assert not c.twins and c.dob_years_apart is None and "identifier-anchored" in c.premises["twins"]
+    assert res.params.settings_hash == res.settings.settings_hash  # the settings the model was trained with
+    assert not res.pairs["conflicts"].str.contains("twins|dob_far").any()
+    pid = dict(zip(res.clusters["record_id"], res.clusters["person_id"]))
+    assert pid["0-1"] == pid["0-0"]  # a replaced forename, the same identifier: linked, not split as twins
