@@ -103,11 +103,6 @@ def one_forename(fa: FeatureArrays, a: np.ndarray, b: np.ndarray, memo: dict | N
     Vectorised: similarities with rapidfuzz ``cpdist`` on the pairs and on the pairs exploded over
     the (few) related names of each distinct forename.
     """
-    from rapidfuzz import process
-    from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
-
-    from matching.name_variants import related_names
-
     memo = {} if memo is None else memo
     fn = fa.codes("first_name")
     ca, cb = fn[a], fn[b]
@@ -116,7 +111,25 @@ def one_forename(fa: FeatureArrays, a: np.ndarray, b: np.ndarray, memo: dict | N
     todo = np.nonzero(known & ~out)[0]
     if not len(todo):
         return out
-    ca, cb = ca[todo], cb[todo]
+    vocab = fa.vocab_array("first_name")
+    v = np.int64(len(vocab))
+    # Decided once per distinct pair of names (a household's pairs repeat them), then spread back.
+    keys = fn[a[todo]].astype(np.int64) * v + fn[b[todo]]
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    rep = todo[first]
+    out[todo] = _one_forename_distinct(fa, a[rep], b[rep], memo, jw)[inverse.ravel()]
+    return out
+
+
+def _one_forename_distinct(fa: FeatureArrays, a: np.ndarray, b: np.ndarray, memo: dict, jw: float) -> np.ndarray:
+    """:func:`one_forename` for pairs with two known, different forenames."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+
+    from matching.name_variants import related_names
+
+    fn = fa.codes("first_name")
+    ca, cb = fn[a], fn[b]
     vocab = fa.vocab_array("first_name")
     sa, sb = vocab[ca], vocab[cb]
     same = _pair_similarity(fa, "first_name", "jaro_winkler", ca, cb, memo) >= jw
@@ -124,7 +137,7 @@ def one_forename(fa: FeatureArrays, a: np.ndarray, b: np.ndarray, memo: dict | N
     v = np.int64(len(vocab))
     same |= np.isin(ca.astype(np.int64) * v + cb, fa.variant_keys("first_name"))
     if "first_name_dm" in fa.features.columns:
-        same |= _same(fa, "first_name_dm", a[todo], b[todo])
+        same |= _same(fa, "first_name_dm", a, b)
     ua, ub = sa.astype(str), sb.astype(str)
     la, lb = np.char.str_len(ua), np.char.str_len(ub)
     short, long_ = np.where(la <= lb, ua, ub), np.where(la <= lb, ub, ua)
@@ -152,8 +165,7 @@ def one_forename(fa: FeatureArrays, a: np.ndarray, b: np.ndarray, memo: dict | N
             close |= process.cpdist(left, relatives, scorer=DamerauLevenshtein.distance, workers=-1) <= 1
             np.logical_or.at(hit, owner, close)
         same[rest] = hit
-    out[todo] = same
-    return out
+    return same
 
 
 def twin_like(fa: FeatureArrays, a: np.ndarray, b: np.ndarray, memo: dict | None = None,
