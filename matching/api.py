@@ -127,7 +127,9 @@ def link_table(
 
     ``df`` needs ``record_id`` and any of ``first_name, middle_name, surname,
     full_name, dob, sex, postcode, address, nhs_number, upn, pnc, ni_number,
-    la_id, other_id`` (plus ``source_dataset`` for ``link_only``). Without
+    la_id, other_id`` (plus ``source_dataset`` for ``link_only``, and optionally
+    ``group_id``: records sharing one, such as the people named in one
+    notification, are never the same person). Without
     ``settings`` the defaults for the columns present are used. ``threshold``
     (a match probability) overrides ``settings.match_threshold``. ``decisions``
     are reviewer must-link / cannot-link pairs. ``params`` reuses a trained
@@ -169,8 +171,10 @@ def link_table(
     # The decoy rules' premises, tested on this data's identifier-anchored pairs (no labels); a rule
     # the data disprove is switched off in the settings this run uses and saves.
     premises: dict = {}
+    t1 = time.perf_counter()
     if params is None:
         settings, premises = check_premises(settings, fa, cp.row_l, cp.row_r, compared, memo)
+    timings["premises"] = time.perf_counter() - t1
 
     t1 = time.perf_counter()
     if params is None:
