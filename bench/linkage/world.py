@@ -106,7 +106,7 @@ def run_world(world_dir: Path | str, settings=None) -> dict:
     person = res.clusters.set_index("record_id").loc[mentions["record_id"], "person_id"].to_numpy()
     out = world_scores(mentions, person, load_decoys(world_dir))
     out.update({"world": str(world_dir), "seconds": m.seconds, "peak_gb": m.peak_rss_gb,
-                "settings_version": res.settings.version_tag})
+                "settings_version": res.settings.version_tag, "premises": res.premises})
     return out
 
 
