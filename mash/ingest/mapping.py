@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from mash.ingest.config import SEVERITIES, PartnerConfig, norm_code
 from mash.ingest.readers import RAW_ROW_KEEP, Quarantine, RawTable
@@ -41,27 +42,50 @@ class Mapped:
 
 def _text(rows: pd.DataFrame, column: str | None) -> pd.Series:
     """Stripped text of a source column, empty strings as missing."""
-    if column is None:
-        return pd.Series(pd.NA, index=rows.index, dtype="string")
+    if column is None:  # all missing; built from Arrow nulls (pandas' scalar broadcast is slow for strings)
+        return pd.Series(pd.arrays.ArrowStringArray(pa.nulls(len(rows), pa.large_string())), index=rows.index)
     s = rows[column].astype("string").str.strip()
     return s.where(s.str.len() > 0)
+
+
+def _distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """``values`` as codes into its distinct non-missing values (code -1: missing).
+
+    Dates, codes and names repeat a great deal, so work done once per distinct value is much cheaper
+    than once per row, and gives the same answer as long as it is done value by value.
+    """
+    codes, uniques = pd.factorize(values)
+    return codes, pd.Series(uniques)
+
+
+def _spread(codes: np.ndarray, results: np.ndarray, index: pd.Index, missing) -> np.ndarray:
+    """The per-distinct-value ``results`` back on every row; ``missing`` where the code is -1."""
+    out = np.empty(len(codes), dtype=results.dtype)
+    out[:] = missing
+    present = codes >= 0
+    out[present] = results[codes[present]]
+    return out
 
 
 def parse_dates(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     """Parse text dates trying each strptime format in order; unparseable or impossible -> NaT.
 
+    Each distinct text is parsed once.
+
     >>> parse_dates(pd.Series(["31/02/2025", "01/03/2025", "2025-03-02"]), ("%d/%m/%Y", "%Y-%m-%d")).dt.day.tolist()
     [nan, 1.0, 2.0]
     """
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[s]")
-    todo = values.notna()
+    codes, uniques = _distinct(values)
+    parsed = pd.Series(pd.NaT, index=uniques.index, dtype="datetime64[s]")
+    todo = uniques.notna()
     for fmt in formats:
         if not todo.any():
             break
-        parsed = pd.to_datetime(values[todo], format=fmt, errors="coerce").astype("datetime64[s]")
-        out.loc[parsed.index] = out.loc[parsed.index].fillna(parsed)
-        todo = values.notna() & out.isna()
-    return out
+        attempt = pd.to_datetime(uniques[todo], format=fmt, errors="coerce").astype("datetime64[s]")
+        parsed.loc[attempt.index] = parsed.loc[attempt.index].fillna(attempt)
+        todo = uniques.notna() & parsed.isna()
+    out = _spread(codes, parsed.to_numpy(), values.index, np.datetime64("NaT", "s"))
+    return pd.Series(out, index=values.index, dtype="datetime64[s]")
 
 
 def _join_columns(df: pd.DataFrame, sep: str) -> pd.Series:
@@ -71,6 +95,13 @@ def _join_columns(df: pd.DataFrame, sep: str) -> pd.Series:
     for p in parts[1:]:
         out = out + sep + p
     return out
+
+
+def raw_text(rows: pd.DataFrame, cfg: PartnerConfig) -> list[str]:
+    """Each row's source fields joined as the partner sent them (for ``rejects.raw_row``), cut to size."""
+    raw_cols = [c for c in rows.columns if c != "_row"]
+    joined = _join_columns(rows[raw_cols], cfg.delimiter if cfg.format == "csv" else "\t")
+    return [str(t)[:RAW_ROW_KEEP] for t in joined]
 
 
 class _Reasons:
@@ -95,8 +126,9 @@ class _Reasons:
 
 def _code_lookup(values: pd.Series, table: dict[str, str]) -> pd.Series:
     """Map codes through a config table, normalising only the distinct codes (there are few)."""
-    lookup = {u: table.get(norm_code(u)) for u in values.dropna().unique()}
-    return values.map(lookup).astype("string")
+    codes, uniques = _distinct(values)
+    mapped = np.array([table.get(norm_code(u)) for u in uniques], dtype=object)
+    return pd.Series(_spread(codes, mapped, values.index, None), index=values.index, dtype="string")
 
 
 def check_header(table: RawTable, cfg: PartnerConfig) -> None:
@@ -140,9 +172,16 @@ def split_full_name(full: object) -> tuple[str | None, str | None, str | None]:
 
 
 def _split_full_name(full: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    parts = [split_full_name(v) for v in full.to_numpy(dtype=object)]
-    cols = list(zip(*parts)) if parts else ([], [], [])
-    return tuple(pd.Series(list(c), index=full.index, dtype="object") for c in cols)  # type: ignore[return-value]
+    codes, uniques = _distinct(full)
+    parts = [split_full_name(v) for v in uniques.to_numpy(dtype=object)]
+    cols = [np.array(c, dtype=object) for c in zip(*parts)] if parts else [np.array([], dtype=object)] * 3
+    return tuple(pd.Series(_spread(codes, c, full.index, None), index=full.index, dtype="object")  # type: ignore[return-value]
+                 for c in cols)
+
+
+def _clean_group(value: str | None) -> str | None:
+    """A regex group's text without surrounding white space; empty or absent -> None."""
+    return (value.strip() or None) if value else None
 
 
 def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: str,
@@ -258,34 +297,41 @@ def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: s
     age = pd.to_numeric(age_raw.astype("string").str.extract(r"(\d{1,3})", expand=False), errors="coerce")
     age = age.where(age <= 120)
 
-    # -- household-member lists: parsed per cell (only some feeds have them) -------------------------
-    member_rows: list[dict] = []
+    # -- household-member lists: split and matched in one pass over all the cells ------------------
+    members: dict[str, list] = {}
     if cfg.members:
         m = cfg.members
         cells = _text(rows, m.column)
-        for i, cell in cells.items():
-            if pd.isna(cell) or pd.notna(reasons.s[i]):
-                continue
-            items = [x for x in str(cell).split(m.separator) if x.strip()]
-            for pos, item in enumerate(items, start=1):
-                match = m.pattern.match(item)
-                if not match:
-                    reasons.s[i] = (f"household member {pos} {item.strip()[:80]!r} in column '{m.column}' does "
-                                    f"not match the [members] pattern of {cfg.path.name}")
-                    break
-                g = {k: (v.strip() if isinstance(v, str) and v.strip() else None) for k, v in match.groupdict().items()}
-                member_rows.append({"_i": i, "member_position": pos, **g})
-        reasons.add(~has_person & ~rows.index.isin([r["_i"] for r in member_rows]),
-                    "no name or identifier for any person in this row")
+        todo = np.flatnonzero((cells.notna() & reasons.s.isna()).to_numpy())
+        row_i: list[int] = []
+        positions: list[int] = []
+        items: list[str] = []
+        for i, cell in zip(todo.tolist(), cells.to_numpy(dtype=object)[todo].tolist()):
+            pos = 0
+            for item in str(cell).split(m.separator):
+                if item.strip():
+                    pos += 1
+                    row_i.append(i)
+                    positions.append(pos)
+                    items.append(item)
+        matches = list(map(m.pattern.match, items))
+        failed: dict[int, int] = {}  # row -> its first member that does not match
+        for k in [k for k, match in enumerate(matches) if match is None]:
+            failed.setdefault(row_i[k], k)
+        for i, k in failed.items():
+            reasons.s.iloc[i] = (f"household member {positions[k]} {items[k].strip()[:80]!r} in column "
+                                 f"'{m.column}' does not match the [members] pattern of {cfg.path.name}")
+        members = {"_i": row_i, "member_position": positions}
+        for name in m.pattern.groupindex:
+            members[name] = [_clean_group(match.group(name)) if match else None for match in matches]
+        reasons.add(~has_person & ~rows.index.isin(row_i), "no name or identifier for any person in this row")
 
     # -- split good from rejected ------------------------------------------------------------------
     bad = reasons.s.notna()
     rejects = []
     if bad.any():
-        raw_cols = [c for c in rows.columns if c != "_row"]
-        raw_text = _join_columns(rows.loc[bad, raw_cols], cfg.delimiter if cfg.format == "csv" else "\t")
-        rejects = [(int(r), str(reason), str(t)[:RAW_ROW_KEEP]) for r, reason, t in
-                   zip(rows.loc[bad, "_row"], reasons.s[bad], raw_text)]
+        rejects = [(int(r), str(reason), t) for r, reason, t in
+                   zip(rows.loc[bad, "_row"], reasons.s[bad], raw_text(rows[bad], cfg))]
     ok = ~bad
     row_number = rows["_row"]
 
@@ -339,8 +385,8 @@ def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: s
     })
     own = own[has_person[ok]]
     mentions = [own]
-    if member_rows:
-        mem = pd.DataFrame(member_rows)
+    if members.get("_i"):
+        mem = pd.DataFrame(members)
         mem = mem[mem["_i"].isin(rows.index[ok])]
         if len(mem):
             idx = mem["_i"].to_numpy()
