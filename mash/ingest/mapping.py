@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from mash.ingest.config import SEVERITIES, PartnerConfig, norm_code
 from mash.ingest.readers import RAW_ROW_KEEP, Quarantine, RawTable
@@ -44,7 +45,12 @@ def _text(rows: pd.DataFrame, column: str | None) -> pd.Series:
     """Stripped text of a source column, empty strings as missing."""
     if column is None:  # all missing; built from Arrow nulls (pandas' scalar broadcast is slow for strings)
         return pd.Series(pd.arrays.ArrowStringArray(pa.nulls(len(rows), pa.large_string())), index=rows.index)
-    s = rows[column].astype("string").str.strip()
+    s = rows[column]
+    if isinstance(s.array, pd.arrays.ArrowStringArray):  # what the readers make: straight in Arrow
+        stripped = pc.utf8_trim_whitespace(pa.array(s.array))  # what pandas' .str.strip() runs
+        kept = pc.if_else(pc.greater(pc.utf8_length(stripped), 0), stripped, pa.scalar(None, stripped.type))
+        return pd.Series(pd.arrays.ArrowStringArray(kept), index=rows.index)
+    s = s.astype("string").str.strip()
     return s.where(s.str.len() > 0)
 
 
@@ -75,6 +81,8 @@ def parse_dates(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     >>> parse_dates(pd.Series(["31/02/2025", "01/03/2025", "2025-03-02"]), ("%d/%m/%Y", "%Y-%m-%d")).dt.day.tolist()
     [nan, 1.0, 2.0]
     """
+    if not values.notna().any():  # an unmapped or empty column
+        return pd.Series(np.full(len(values), np.datetime64("NaT", "s")), index=values.index)
     codes, uniques = _distinct(values)
     parsed = pd.Series(pd.NaT, index=uniques.index, dtype="datetime64[s]")
     todo = uniques.notna()
@@ -108,20 +116,34 @@ class _Reasons:
     """First reason per row wins, so a person sees the earliest problem in column order."""
 
     def __init__(self, index: pd.Index):
-        self.s = pd.Series(None, index=index, dtype="object")
+        self.index = index
+        self.why = np.full(len(index), None, dtype=object)
+        self.free = np.ones(len(index), dtype=bool)  # no reason yet
+
+    @property
+    def s(self) -> pd.Series:
+        return pd.Series(self.why, index=self.index, dtype="object")
 
     def add(self, mask: pd.Series, message: str, values: pd.Series | None = None) -> None:
         """Record ``message`` for the masked rows; ``{v}`` in it becomes that row's value, quoted.
 
         Messages are built only for the rows that fail: building them for every row costs seconds at 1M rows.
         """
-        mask = mask.fillna(False).astype(bool) & self.s.isna()
-        if not mask.any():
+        hit = np.asarray(mask.to_numpy(dtype=bool, na_value=False) if hasattr(mask, "to_numpy") else mask,
+                         dtype=bool) & self.free
+        if not hit.any():
             return
         if values is None:
-            self.s.loc[mask] = message
+            self.why[hit] = message
         else:
-            self.s.loc[mask] = [message.replace("{v}", "'" + str(v)[:80] + "'") for v in values[mask]]
+            self.why[hit] = [message.replace("{v}", "'" + str(v)[:80] + "'")
+                             for v in values.to_numpy(dtype=object)[hit]]
+        self.free &= ~hit
+
+    def set_at(self, position: int, message: str) -> None:
+        """Record ``message`` for the row at ``position`` (replacing any reason it had)."""
+        self.why[position] = message
+        self.free[position] = False
 
 
 def _code_lookup(values: pd.Series, table: dict[str, str]) -> pd.Series:
@@ -196,7 +218,14 @@ def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: s
         return Mapped(pd.DataFrame(columns=NOTIFICATION_COLUMNS), pd.DataFrame(columns=MENTION_COLUMNS), [])
     n_cfg, p_cfg = cfg.notification, cfg.person
     reasons = _Reasons(rows.index)
-    col = lambda field, mapping: _text(rows, mapping.get(field))  # noqa: E731
+    texts: dict[str | None, pd.Series] = {}
+
+    def col(field: str, mapping: dict[str, str]) -> pd.Series:
+        """The stripped text of the source column mapped to ``field`` (each column worked out once)."""
+        column = mapping.get(field)
+        if column not in texts:
+            texts[column] = _text(rows, column)
+        return texts[column]
 
     # -- notification fields ---------------------------------------------------------------------
     ev_raw = col("event_date", n_cfg)
@@ -274,7 +303,8 @@ def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: s
     else:
         role = pd.Series(default_role, index=rows.index, dtype="object")
 
-    has_person = pd.concat([person[f].notna() for f in _NAME_OR_ID], axis=1).any(axis=1)
+    has_person = pd.Series(np.logical_or.reduce([person[f].notna().to_numpy() for f in _NAME_OR_ID]),
+                           index=rows.index)
     if not cfg.members:
         reasons.add(~has_person, "no name or identifier for the person in this row")
 
@@ -302,7 +332,7 @@ def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: s
     if cfg.members:
         m = cfg.members
         cells = _text(rows, m.column)
-        todo = np.flatnonzero((cells.notna() & reasons.s.isna()).to_numpy())
+        todo = np.flatnonzero(cells.notna().to_numpy() & reasons.free)
         row_i: list[int] = []
         positions: list[int] = []
         items: list[str] = []
@@ -319,19 +349,19 @@ def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: s
         for k in [k for k, match in enumerate(matches) if match is None]:
             failed.setdefault(row_i[k], k)
         for i, k in failed.items():
-            reasons.s.iloc[i] = (f"household member {positions[k]} {items[k].strip()[:80]!r} in column "
-                                 f"'{m.column}' does not match the [members] pattern of {cfg.path.name}")
+            reasons.set_at(i, f"household member {positions[k]} {items[k].strip()[:80]!r} in column "
+                              f"'{m.column}' does not match the [members] pattern of {cfg.path.name}")
         members = {"_i": row_i, "member_position": positions}
         for name in m.pattern.groupindex:
             members[name] = [_clean_group(match.group(name)) if match else None for match in matches]
         reasons.add(~has_person & ~rows.index.isin(row_i), "no name or identifier for any person in this row")
 
     # -- split good from rejected ------------------------------------------------------------------
-    bad = reasons.s.notna()
+    bad = pd.Series(~reasons.free, index=rows.index)
     rejects = []
     if bad.any():
         rejects = [(int(r), str(reason), t) for r, reason, t in
-                   zip(rows.loc[bad, "_row"], reasons.s[bad], raw_text(rows[bad], cfg))]
+                   zip(rows.loc[bad, "_row"], reasons.why[~reasons.free], raw_text(rows[bad], cfg))]
     ok = ~bad
     row_number = rows["_row"]
 
@@ -415,9 +445,9 @@ def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: s
             })
             mentions.append(mdf)
     ment = pd.concat(mentions, ignore_index=True) if len(mentions) > 1 else own.reset_index(drop=True)
-    for c in MENTION_COLUMNS:
-        if c not in ment:
-            ment[c] = None
+    present = set(ment.columns)
+    for c in [c for c in MENTION_COLUMNS if c not in present]:
+        ment[c] = None
     ment["partner"] = cfg.partner
     ment["delivery_id"] = delivery_id
     ment["file_name"] = file_name
