@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from mash.ingest.config import PartnerConfig
 
@@ -100,7 +101,7 @@ def _unique_header(header: list[str]) -> list[str]:
     return out
 
 
-def _read_csv_arrow(text: str, header: list[str], cfg: PartnerConfig) -> RawTable | None:
+def _read_csv_arrow(payload: bytes, header: list[str], cfg: PartnerConfig) -> RawTable | None:
     """Fast path for a clean file: Arrow's C++ parser. None (use the row-by-row path) at the first problem.
 
     Clean means every record has the header's width and no field is over the limit; row numbers
@@ -116,7 +117,7 @@ def _read_csv_arrow(text: str, header: list[str], cfg: PartnerConfig) -> RawTabl
 
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(payload),
             read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=cfg.delimiter, newlines_in_values=True,
                                              invalid_row_handler=invalid),
@@ -127,7 +128,6 @@ def _read_csv_arrow(text: str, header: list[str], cfg: PartnerConfig) -> RawTabl
         return None
     if problems:
         return None
-    import pyarrow.compute as pc
 
     for col in table.columns:
         if len(col) and (pc.max(pc.utf8_length(col)).as_py() or 0) > MAX_FIELD_CHARS:
@@ -154,8 +154,9 @@ def read_csv(data: bytes, cfg: PartnerConfig, fast: bool = True) -> RawTable:
         raise Quarantine("the file has no header row (it is empty or only blank space)") from None
     header = _unique_header([_visible(h) for h in header])
     width = len(header)
-    if fast and not _BAD_BYTES.search(text):
-        table = _read_csv_arrow(text, header, cfg)
+    payload = _utf8_payload(data, cfg) if fast else None  # None: there are bytes that are not UTF-8
+    if payload is not None:
+        table = _read_csv_arrow(payload, header, cfg)
         if table is not None:
             return table
     rejects: list[tuple[int, str, str]] = []
@@ -293,7 +294,6 @@ def _read_jsonl_arrow(payload: bytes, paths: list[str]) -> RawTable | None:
         return None
     if table.num_rows != lines:  # e.g. two objects on one line: the row-by-row path rejects that line
         return None
-    import pyarrow.compute as pc
 
     columns = {}
     for path in paths:
@@ -402,11 +402,12 @@ def read_xlsx(path: Path, cfg: PartnerConfig) -> RawTable:
     # other cells go through _cell_text. Rows are padded or cut to the header's width.
     if n and any(len(r) != width for r in data):
         data = [list(r[:width]) + [""] * (width - len(r)) for r in data]
-    columns = [list(c) for c in zip(*data)] if n else [[] for _ in header]
-    for col in columns:
+    columns: list = list(zip(*data)) if n else [() for _ in header]
+    for j, col in enumerate(columns):
         if set(map(type, col)) - {str}:
-            col[:] = [v if type(v) is str else _cell_text(v) for v in col]
-    lengths = [np.fromiter(map(len, col), dtype=np.int64, count=n) for col in columns]
+            columns[j] = [v if type(v) is str else _cell_text(v) for v in col]
+    arrays = [pa.array(col, type=pa.large_string()) for col in columns]
+    lengths = [pc.utf8_length(a).to_numpy(zero_copy_only=False) for a in arrays]  # characters, as len()
     # formatting-only rows (every cell empty or white space) are not records; most rows are ruled out
     # by their first non-empty cell, so only the few candidates are looked at cell by cell
     blank = np.ones(n, dtype=bool)
@@ -422,12 +423,10 @@ def read_xlsx(path: Path, cfg: PartnerConfig) -> RawTable:
         values = [c[i] for c in columns]
         rejects.append((int(i) + 1, _row_problem(values, header) or "", _visible("\t".join(values))))
     keep = ~blank & ~long
-    numbers = np.flatnonzero(keep) + 1
     if not keep.all():
-        columns = [[v for v, k in zip(col, keep) if k] for col in columns]
-    df = pd.DataFrame({name: pd.Series(pd.arrays.ArrowStringArray(pa.array(col, type=pa.large_string())))
-                       for name, col in zip(header, columns)})
-    df["_row"] = numbers.astype("int64")
+        arrays = [a.filter(pa.array(keep)) for a in arrays]
+    df = pd.DataFrame({name: pd.Series(pd.arrays.ArrowStringArray(a)) for name, a in zip(header, arrays)})
+    df["_row"] = (np.flatnonzero(keep) + 1).astype("int64")
     return RawTable(header=header, rows=df, rejects=rejects)
 
 
