@@ -445,8 +445,11 @@ def _worker_ready() -> int:
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    # spawn, not fork: the writer process has DuckDB's and Arrow's threads running
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    # Not fork: the writer process has DuckDB's and Arrow's threads running. A fork server imports
+    # pandas, pyarrow, pandera and this module once (about 2 s of CPU) and forks each worker from it.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
 def default_workers(jobs: list[tuple[PartnerConfig, Path]]) -> int:
