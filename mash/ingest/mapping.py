@@ -54,6 +54,17 @@ def _text(rows: pd.DataFrame, column: str | None) -> pd.Series:
     return s.where(s.str.len() > 0)
 
 
+def _ids(delivery_id: str, *numbers: pd.Series) -> pd.arrays.ArrowStringArray:
+    """``<delivery_id>:<n>[:<m>]`` for each row, built in Arrow.
+
+    >>> list(_ids("d", pd.Series([1, 20]), pd.Series([0, 3])))
+    ['d:1:0', 'd:20:3']
+    """
+    parts = [pa.array(np.full(len(numbers[0]), delivery_id, dtype=object), type=pa.large_string())]
+    parts += [pc.cast(pa.array(np.asarray(n, dtype=np.int64)), pa.large_string()) for n in numbers]
+    return pd.arrays.ArrowStringArray(pc.binary_join_element_wise(*parts, pa.scalar(":", pa.large_string())))
+
+
 def _distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """``values`` as codes into its distinct non-missing values (code -1: missing).
 
@@ -84,16 +95,33 @@ def parse_dates(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     if not values.notna().any():  # an unmapped or empty column
         return pd.Series(np.full(len(values), np.datetime64("NaT", "s")), index=values.index)
     codes, uniques = _distinct(values)
-    parsed = pd.Series(pd.NaT, index=uniques.index, dtype="datetime64[s]")
-    todo = uniques.notna()
+    parsed = np.full(len(uniques), np.datetime64("NaT", "s"))
+    todo = np.ones(len(uniques), dtype=bool)  # the distinct values are never missing
     for fmt in formats:
         if not todo.any():
             break
-        attempt = pd.to_datetime(uniques[todo], format=fmt, errors="coerce").astype("datetime64[s]")
-        parsed.loc[attempt.index] = parsed.loc[attempt.index].fillna(attempt)
-        todo = uniques.notna() & parsed.isna()
-    out = _spread(codes, parsed.to_numpy(), values.index, np.datetime64("NaT", "s"))
+        attempt = pd.to_datetime(uniques[todo], format=fmt, errors="coerce").astype("datetime64[s]").to_numpy()
+        got = ~np.isnat(attempt)
+        where = np.flatnonzero(todo)[got]
+        parsed[where] = attempt[got]
+        todo[where] = False
+    out = _spread(codes, parsed, values.index, np.datetime64("NaT", "s"))
     return pd.Series(out, index=values.index, dtype="datetime64[s]")
+
+
+def _severity_rank(severity: pd.Series) -> np.ndarray:
+    """SEVERITIES' rank of each canonical severity (looked up once per distinct value)."""
+    codes, uniques = _distinct(severity)
+    if (codes < 0).any():
+        raise ValueError("a loaded row has no severity")
+    return np.array([SEVERITIES[u] for u in uniques], dtype=np.int8)[codes]
+
+
+def _numbers(values: pd.Series, parse) -> pd.Series:
+    """``parse(values)``, or all missing (as floats) without parsing when no value is there."""
+    if not values.notna().any():
+        return pd.Series(np.full(len(values), np.nan), index=values.index)
+    return parse(values)
 
 
 def _join_columns(df: pd.DataFrame, sep: str) -> pd.Series:
@@ -281,7 +309,7 @@ def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: s
                 f"{', '.join(cfg.datetime_formats)}", dec_raw)
 
     att_raw = col("attendance_pct", n_cfg)
-    attendance = pd.to_numeric(att_raw.astype("string").str.rstrip("%"), errors="coerce")
+    attendance = _numbers(att_raw, lambda s: pd.to_numeric(s.astype("string").str.rstrip("%"), errors="coerce"))
     reasons.add(att_raw.notna() & attendance.isna(), "attendance {v} is not a number", att_raw)
     reasons.add((attendance < 0) | (attendance > 100), "attendance {v} is not between 0 and 100", att_raw)
 
@@ -324,7 +352,8 @@ def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: s
     dob = dob.where(~future_dob)
 
     age_raw = col("age_years", p_cfg)
-    age = pd.to_numeric(age_raw.astype("string").str.extract(r"(\d{1,3})", expand=False), errors="coerce")
+    age = _numbers(age_raw, lambda s: pd.to_numeric(s.astype("string").str.extract(r"(\d{1,3})", expand=False),
+                                                    errors="coerce"))
     age = age.where(age <= 120)
 
     # -- household-member lists: split and matched in one pass over all the cells ------------------
@@ -371,7 +400,7 @@ def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: s
         first_row = row_number[ok].groupby(key[ok]).transform("min")
     else:
         first_row = row_number[ok]
-    nid = delivery_id + ":" + first_row.astype(str)
+    nid = pd.Series(_ids(delivery_id, first_row), index=first_row.index)
 
     sev = severity[ok]
     notif = pd.DataFrame({
@@ -388,7 +417,7 @@ def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: s
         "concern_type": concern[ok],
         "severity_code": sev_raw[ok],
         "severity": sev,
-        "severity_rank": sev.map(SEVERITIES).astype("int8"),
+        "severity_rank": _severity_rank(sev),
         "channel": cfg.channel,
         "decision": coded["decision"][ok],
         "decided_at": decided_at[ok],
@@ -451,12 +480,13 @@ def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: s
     ment["partner"] = cfg.partner
     ment["delivery_id"] = delivery_id
     ment["file_name"] = file_name
-    ment["mention_id"] = (delivery_id + ":" + ment["row_number"].astype("int64").astype(str) + ":"
-                          + ment["member_position"].astype("int64").astype(str))
+    ment["mention_id"] = _ids(delivery_id, ment["row_number"], ment["member_position"])
     ment["age_years"] = pd.to_numeric(ment["age_years"], errors="coerce").astype("Int32")
     ment = ment[MENTION_COLUMNS]
 
     people = ment.groupby("notification_id").size()
-    notif = notif.drop_duplicates("notification_id").reset_index(drop=True)
+    if cfg.record_key:  # rows sharing a key are one notification
+        notif = notif.drop_duplicates("notification_id")
+    notif = notif.reset_index(drop=True)
     notif["n_people"] = notif["notification_id"].map(people).fillna(0).astype("int32")
     return Mapped(notifications=notif[NOTIFICATION_COLUMNS], mentions=ment, rejects=rejects)
