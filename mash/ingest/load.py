@@ -25,6 +25,8 @@ import datetime as dt
 import hashlib
 import multiprocessing
 import os
+import shutil
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -83,6 +85,7 @@ class Prepared:
     notifications: pa.Table | None = None
     mentions: pa.Table | None = None
     rejects: pa.Table | None = None
+    spooled: dict[str, str] | None = None  # table -> Arrow IPC file a worker wrote it to (see _spool)
 
     @property
     def n_notifications(self) -> int:
@@ -444,6 +447,42 @@ def _worker_ready() -> int:
     return os.getpid()
 
 
+_TABLE_FIELDS = ("notifications", "mentions", "rejects")
+
+
+def _spool(prepared: Prepared, spool: Path) -> Prepared:
+    """The prepared tables written to Arrow IPC files in ``spool`` (shared memory where there is some),
+    so the writer maps them instead of unpickling them from a pipe (a copy and a second of CPU at a
+    million rows, on the writer's own time)."""
+    files = {}
+    for field in _TABLE_FIELDS:
+        table = getattr(prepared, field)
+        if table is not None:
+            target = spool / f"{os.getpid()}-{prepared.digest[:16]}-{len(files)}-{field}.arrow"
+            with pa.OSFile(str(target), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
+                out.write_table(table)
+            files[field] = str(target)
+    return replace(prepared, notifications=None, mentions=None, rejects=None, spooled=files)
+
+
+def _unspool(prepared: Prepared) -> Prepared:
+    """The tables back from their files, memory-mapped (the files are unlinked at once: the mapping
+    stays readable until the tables are released)."""
+    if not prepared.spooled:
+        return prepared
+    tables = {}
+    for field, name in prepared.spooled.items():
+        tables[field] = pa.ipc.open_file(pa.memory_map(name)).read_all()
+        os.unlink(name)
+    return replace(prepared, spooled=None, **tables)
+
+
+def prepare_spooled(cfg: PartnerConfig, path: Path, raw_store: Path, known: frozenset[str],
+                    spool: str) -> Prepared:
+    """:func:`prepare_file` in a worker process, its tables handed over through ``spool``."""
+    return _spool(prepare_file(cfg, path, raw_store, known), Path(spool))
+
+
 def _pool(workers: int) -> ProcessPoolExecutor:
     # Not fork: the writer process has DuckDB's and Arrow's threads running. A fork server imports
     # pandas, pyarrow, pandera and this module once (about 2 s of CPU) and forks each worker from it.
@@ -453,8 +492,9 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 
 def default_workers(jobs: list[tuple[PartnerConfig, Path]]) -> int:
-    """Worker processes for these files: ``$MASH_INGEST_WORKERS`` if set, else one per core when there
-    is enough to read to pay for starting them, else 0 (read in this process)."""
+    """Worker processes for these files: ``$MASH_INGEST_WORKERS`` if set, else one per core but one
+    (the writing process reads too whenever it would wait) when there is enough to read to pay for
+    starting them, else 0 (read in this process)."""
     env = os.environ.get(WORKERS_ENV, "").strip()
     if env:
         return max(0, int(env))
@@ -464,13 +504,16 @@ def default_workers(jobs: list[tuple[PartnerConfig, Path]]) -> int:
             size += path.stat().st_size
         except OSError:
             pass
-    return min(os.cpu_count() or 1, 4) if size >= PARALLEL_MIN_BYTES and len(jobs) > 1 else 0
+    return max(1, min((os.cpu_count() or 1) - 1, 3)) if size >= PARALLEL_MIN_BYTES and len(jobs) > 1 else 0
 
 
 class _ReadAhead:
-    """Files prepared by worker processes a few ahead of the writer, handed back in file order.
+    """Files prepared by worker processes ahead of the writer, handed back in file order.
 
-    Until the first worker has started, the writer prepares files itself. If a worker dies (a reader
+    Until the first worker has started, the writer prepares files itself. After that, whenever the
+    next file is still being prepared by a worker, the writer prepares the first file nobody has
+    started yet, rather than wait (so the writing process is never idle while there is reading to do).
+    At most ``limit`` prepared or submitted files are held at once. If a worker dies (a reader
     crashing on some input), the file is tried once more on its own in a fresh process; if that dies
     too the file is quarantined, and the others go on in a new pool.
     """
@@ -478,11 +521,13 @@ class _ReadAhead:
     def __init__(self, jobs: list[tuple[PartnerConfig, Path]], raw_store: Path, known: frozenset[str],
                  workers: int):
         self.jobs, self.raw_store, self.known, self.workers = jobs, raw_store, known, workers
-        self.ahead = 2 * workers
-        self.next_submit = 0
-        self.window: deque[Future] = deque()
+        self.limit = 2 * workers + 2
+        self.next_job = 0  # the first file not yet submitted nor prepared here
+        self.window: deque[list] = deque()  # [file index, Future or Prepared], in file order
         self.pool: ProcessPoolExecutor | None = None
         self.warm: list[Future] = []
+        shm = Path("/dev/shm")
+        self.spool = Path(tempfile.mkdtemp(prefix="mash-ingest-", dir=shm if shm.is_dir() else None))
         self._start()
 
     def _start(self) -> None:
@@ -505,20 +550,39 @@ class _ReadAhead:
         cfg, path = self.jobs[i]
         return prepare_file(cfg, path, self.raw_store, self.known)
 
+    def _submitted(self) -> int:
+        return sum(isinstance(item, Future) for _, item in self.window)
+
+    def _top_up(self) -> None:
+        while (self.next_job < len(self.jobs) and len(self.window) < self.limit
+               and self._submitted() <= self.workers):
+            cfg, path = self.jobs[self.next_job]
+            self.window.append([self.next_job, self.pool.submit(prepare_spooled, cfg, path, self.raw_store,
+                                                                self.known, str(self.spool))])
+            self.next_job += 1
+
     def get(self, i: int) -> Prepared:
         """The prepared file ``i`` (called for 0, 1, 2, ... in turn)."""
-        if not self.window and self.next_submit == i and not self._ready():
-            self.next_submit = i + 1
+        if not self.window and self.next_job == i and not self._ready():
+            self.next_job = i + 1
             return self._local(i)
-        while self.next_submit < len(self.jobs) and len(self.window) < self.ahead:
-            cfg, path = self.jobs[self.next_submit]
-            self.window.append(self.pool.submit(prepare_file, cfg, path, self.raw_store, self.known))
-            self.next_submit += 1
-        future = self.window.popleft()
-        try:
-            return future.result()
-        except BrokenProcessPool as exc:
-            return self._after_crash(i, exc)
+        self._top_up()
+        while True:
+            index, item = self.window[0]
+            if not isinstance(item, Future):
+                break
+            if item.done() or self.next_job >= len(self.jobs) or len(self.window) >= self.limit:
+                try:
+                    item = _unspool(item.result())
+                except BrokenProcessPool as exc:
+                    return self._after_crash(i, exc)
+                break
+            # the next file is still being read: read the first file nobody has started, meanwhile
+            self.window.append([self.next_job, self._local(self.next_job)])
+            self.next_job += 1
+        assert index == i, (index, i)
+        self.window.popleft()
+        return item
 
     def _after_crash(self, i: int, exc: BaseException) -> Prepared:
         cfg, path = self.jobs[i]
@@ -528,14 +592,16 @@ class _ReadAhead:
                 prepared = alone.submit(prepare_file, cfg, path, self.raw_store, self.known).result()
         except BrokenProcessPool:
             prepared = _crashed(cfg, path, self.raw_store, f"{type(exc).__name__}: {exc}")
-        self.next_submit, self.window = i + 1, deque()  # the rest again, in a new pool
+        self.next_job, self.window = i + 1, deque()  # the rest again, in a new pool
         self._start()
         return prepared
 
-    def close(self) -> None:
+    def close(self, finished: bool = False) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+        if finished:
+            shutil.rmtree(self.spool, ignore_errors=True)
 
 
 def ingest_partners(con: duckdb.DuckDBPyConnection, cfgs: Iterable[PartnerConfig], landing_root: Path,
@@ -554,14 +620,19 @@ def ingest_partners(con: duckdb.DuckDBPyConnection, cfgs: Iterable[PartnerConfig
     workers = default_workers(jobs) if workers is None else workers
     ahead = _ReadAhead(jobs, raw_store, known, workers) if workers > 0 else None
     writer = Writer(con, raw_store, on_file)
+    # One DuckDB thread for the writes: with two, the same inserts took twice the CPU (measured at a
+    # million rows), CPU the readers need.
+    threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+    con.execute("SET threads = 1")
     try:
         for i, (cfg, path) in enumerate(jobs):
             writer.add(cfg, ahead.get(i) if ahead else prepare_file(cfg, path, raw_store, known))
         writer.flush()
     finally:
         writer.rollback()  # only if something failed before the last commit
+        con.execute(f"SET threads = {int(threads)}")
         if ahead:
-            ahead.close()
+            ahead.close(finished=True)
     return writer.results
 
 
