@@ -84,6 +84,33 @@ def _spread(codes: np.ndarray, results: np.ndarray, index: pd.Index, missing) ->
     return out
 
 
+# Formats whose everyday spelling (ASCII digits, zero-padded, years 1900-2099) Arrow parses in C++.
+_PLAIN_DATES = {"%d/%m/%Y": r"^\d\d/\d\d/(19|20)\d\d$", "%Y-%m-%d": r"^(19|20)\d\d-\d\d-\d\d$",
+                "%d-%m-%Y": r"^\d\d-\d\d-(19|20)\d\d$", "%Y/%m/%d": r"^(19|20)\d\d/\d\d/\d\d$"}
+
+
+def _parse_plain_dates(uniques: pd.Series, fmt: str, parsed: np.ndarray, todo: np.ndarray) -> None:
+    """Parse the still-to-do values spelled exactly as ``fmt`` writes a date, with Arrow's strptime.
+
+    A value is taken only when formatting the parsed date with ``fmt`` gives the value back, so an
+    impossible date (31/02/2025, which a C strptime may roll over into March) is left for the
+    row-by-row parse, as is every other spelling: for everything taken, Python's strptime gives the
+    same date (tests/ingest/test_properties.py compares them).
+    """
+    text = pa.array(uniques.to_numpy(dtype=object)[todo], type=pa.large_string())
+    plain = pc.match_substring_regex(text, _PLAIN_DATES[fmt])
+    if not pc.any(plain).as_py():
+        return
+    stamps = pc.strptime(pc.if_else(plain, text, pa.scalar(None, text.type)), format=fmt, unit="s",
+                         error_is_null=True)
+    same = pc.fill_null(pc.equal(pc.strftime(stamps, format=fmt), text), False)
+    if not pc.any(same).as_py():
+        return
+    where = np.flatnonzero(todo)[same.to_numpy(zero_copy_only=False)]
+    parsed[where] = pc.filter(stamps, same).to_numpy(zero_copy_only=False).astype("datetime64[s]")
+    todo[where] = False
+
+
 def parse_dates(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     """Parse text dates trying each strptime format in order; unparseable or impossible -> NaT.
 
@@ -100,6 +127,10 @@ def parse_dates(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     for fmt in formats:
         if not todo.any():
             break
+        if fmt in _PLAIN_DATES:
+            _parse_plain_dates(uniques, fmt, parsed, todo)
+            if not todo.any():
+                break
         attempt = pd.to_datetime(uniques[todo], format=fmt, errors="coerce").astype("datetime64[s]").to_numpy()
         got = ~np.isnat(attempt)
         where = np.flatnonzero(todo)[got]
@@ -177,8 +208,9 @@ class _Reasons:
 def _code_lookup(values: pd.Series, table: dict[str, str]) -> pd.Series:
     """Map codes through a config table, normalising only the distinct codes (there are few)."""
     codes, uniques = _distinct(values)
-    mapped = np.array([table.get(norm_code(u)) for u in uniques], dtype=object)
-    return pd.Series(_spread(codes, mapped, values.index, None), index=values.index, dtype="string")
+    mapped = pa.array([table.get(norm_code(u)) for u in uniques], type=pa.large_string())
+    rows = mapped.take(pa.array(codes, mask=codes < 0))  # a missing code (-1) takes a null
+    return pd.Series(pd.arrays.ArrowStringArray(rows), index=values.index)
 
 
 def check_header(table: RawTable, cfg: PartnerConfig) -> None:

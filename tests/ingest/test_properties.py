@@ -133,3 +133,34 @@ def test_the_jsonl_fast_path_is_taken_for_a_clean_file():
     table = _read_jsonl_arrow(_utf8_payload(data, HEALTH), read_jsonl(data, HEALTH).header)
     assert table is not None and table.rows["_row"].tolist() == [1, 2]
     assert table.rows["patient.given"].tolist()[0] == "Amy" and pd.isna(table.rows["patient.given"].tolist()[1])
+
+
+def _parse_dates_reference(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
+    """parse_dates as it was first written: pandas' strptime, format by format, on every value."""
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[s]")
+    todo = values.notna()
+    for fmt in formats:
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(values[todo], format=fmt, errors="coerce").astype("datetime64[s]")
+        out.loc[parsed.index] = out.loc[parsed.index].fillna(parsed)
+        todo = values.notna() & out.isna()
+    return out
+
+
+date_like = st.one_of(
+    st.builds(lambda d, m, y, sep: f"{d:02d}{sep}{m:02d}{sep}{y:04d}", st.integers(0, 32), st.integers(0, 13),
+              st.integers(1890, 2110), st.sampled_from(["/", "-"])),
+    st.builds(lambda d, m, y, sep: f"{y:04d}{sep}{m:02d}{sep}{d:02d}", st.integers(0, 32), st.integers(0, 13),
+              st.integers(1890, 2110), st.sampled_from(["/", "-"])),
+    st.builds(lambda d, m, y: f"{d}/{m}/{y}", st.integers(1, 31), st.integers(1, 12), st.integers(1, 3000)),
+    st.text(alphabet="0123456789/- ٠١٢", max_size=11), st.none())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(date_like, max_size=20),
+       st.sampled_from([("%d/%m/%Y", "%Y-%m-%d"), ("%Y-%m-%d",), ("%d-%m-%Y", "%Y/%m/%d"), ("%m/%d/%Y",)]))
+def test_parse_dates_matches_pandas_strptime_value_by_value(values, formats):
+    series = pd.Series(values, dtype="string")
+    pd.testing.assert_series_equal(parse_dates(series, formats), _parse_dates_reference(series, formats),
+                                   check_dtype=False)
