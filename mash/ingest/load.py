@@ -566,20 +566,20 @@ class _ReadAhead:
         if not self.window and self.next_job == i and not self._ready():
             self.next_job = i + 1
             return self._local(i)
-        self._top_up()
-        while True:
-            index, item = self.window[0]
-            if not isinstance(item, Future):
-                break
-            if item.done() or self.next_job >= len(self.jobs) or len(self.window) >= self.limit:
-                try:
+        try:
+            self._top_up()
+            while True:
+                index, item = self.window[0]
+                if not isinstance(item, Future):
+                    break
+                if item.done() or self.next_job >= len(self.jobs) or len(self.window) >= self.limit:
                     item = _unspool(item.result())
-                except BrokenProcessPool as exc:
-                    return self._after_crash(i, exc)
-                break
-            # the next file is still being read: read the first file nobody has started, meanwhile
-            self.window.append([self.next_job, self._local(self.next_job)])
-            self.next_job += 1
+                    break
+                # the next file is still being read: read the first file nobody has started, meanwhile
+                self.window.append([self.next_job, self._local(self.next_job)])
+                self.next_job += 1
+        except BrokenProcessPool as exc:  # a worker died
+            return self._after_crash(i, exc)
         assert index == i, (index, i)
         self.window.popleft()
         return item

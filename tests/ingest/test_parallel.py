@@ -63,3 +63,34 @@ def test_worker_processes_write_the_same_warehouse(tmp_path):
             assert strip(contents[0][table]) == strip(raw_paths[table])
         else:
             assert contents[0][table] == contents[2][table], table
+
+
+def test_a_dead_worker_costs_nothing_but_time(tmp_path):
+    """A reading process that dies (as one would on a reader crash) is replaced; every file still loads."""
+    import time
+
+    import psutil
+
+    from mash.ingest import landing_files
+    from mash.ingest.load import Writer, _ReadAhead
+
+    configs = load_configs(Paths.from_env(tmp_path).partners)
+    jobs = [(cfg, p) for cfg in configs.values() for p in landing_files(cfg, SAMPLE_WORLD / "landing")][:6]
+    ahead = _ReadAhead(jobs, tmp_path / "raw", frozenset(), workers=1)
+    try:
+        deadline = time.monotonic() + 120
+        while not ahead._ready():
+            assert time.monotonic() < deadline, "the worker did not start"
+            time.sleep(0.05)
+        for pid in list(ahead.pool._processes):
+            psutil.Process(pid).kill()
+        con = connect(tmp_path / "warehouse.duckdb")
+        writer = Writer(con, tmp_path / "raw")
+        for i, (cfg, _) in enumerate(jobs):
+            writer.add(cfg, ahead.get(i))
+        writer.flush()
+        assert [r.status for r in writer.results] == ["loaded"] * len(jobs)
+        assert reconciliation_problems(con).empty
+        con.close()
+    finally:
+        ahead.close(finished=True)
