@@ -100,7 +100,7 @@ def generate(
 
 
 def _ingest(paths: Paths, partners: list[str] | None) -> None:
-    from mash.ingest import ingest_partner, landing_files, load_configs, partner_summary, reconciliation_problems
+    from mash.ingest import ingest_partners, landing_files, load_configs, partner_summary, reconciliation_problems
     from mash.warehouse import connect
 
     configs = load_configs(paths.partners)
@@ -109,9 +109,12 @@ def _ingest(paths: Paths, partners: list[str] | None) -> None:
     con = connect(paths.warehouse)
     with _progress() as progress:
         task = progress.add_task("ingesting", total=total)
-        for cfg in chosen:
-            progress.update(task, description=f"ingesting {cfg.partner}")
-            ingest_partner(con, cfg, paths.landing, paths.raw_store, on_file=lambda r: progress.advance(task))
+
+        def done(r) -> None:
+            progress.update(task, description=f"ingesting {r.partner}")
+            progress.advance(task)
+
+        ingest_partners(con, chosen, paths.landing, paths.raw_store, on_file=done)
     console.print(_counts_table(partner_summary(con), "Per-partner counts"))
     bad = reconciliation_problems(con)
     if bad.empty:
@@ -699,11 +702,13 @@ def bench_ingest(
     notifications: Annotated[int, typer.Option(help="World size.")] = 1_000_000,
     workdir: Annotated[Path, typer.Option(help="Scratch folder (kept between runs to reuse the world).")] = Path("bench_out/ingest"),
     seed: int = 11,
+    workers: Annotated[Optional[int], typer.Option(help="Reading processes (default: as `mash ingest` "
+                                                        "chooses; 0: read in the writing process).")] = None,
 ) -> None:
     """Ingest throughput (rows/s) and peak memory at NOTIFICATIONS synthetic notifications."""
     from mash.bench_ingest import run_ingest_bench
 
-    result = run_ingest_bench(workdir, notifications, seed, log=console.print)
+    result = run_ingest_bench(workdir, notifications, seed, log=console.print, workers=workers)
     console.print(result)
 
 

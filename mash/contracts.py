@@ -1,6 +1,7 @@
 """Data contracts (pandera) for the canonical tables.
 
-Checked on every batch before it is written, in the blocking Dagster asset
+Checked on every batch before it is written (a row breaking one is rejected with
+the contract's reason, see :func:`row_failures`), in the blocking Dagster asset
 checks, and in tests. They state what every later stage may rely on: ids
 unique, lineage present, codes inside the canonical vocabularies.
 """
@@ -108,3 +109,32 @@ def validate(table: str, df: pd.DataFrame) -> pd.DataFrame:
     (1, 6)
     """
     return CONTRACTS[table].validate(df, lazy=True)
+
+
+def row_failures(table: str, df: pd.DataFrame) -> dict[object, str]:
+    """The rows of ``df`` that break the contract of ``table``: index label -> the first reason.
+
+    Empty when the frame satisfies the contract. pandera decides (this is :func:`validate`); a
+    failure that is not about particular rows (a missing column, say) is raised as it is.
+
+    >>> df = pd.DataFrame({"reject_id": ["a", "b"], "delivery_id": "d", "partner": "p", "file_name": "f",
+    ...                    "row_number": [0, -1], "reason": ["file is empty", "too short"]})
+    >>> row_failures("rejects", df)
+    {1: 'breaks the rejects contract: row_number -1 fails greater_than_or_equal_to(0)'}
+    """
+    try:
+        validate(table, df)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        if cases.empty or cases["index"].isna().any():
+            raise
+        failures: dict[object, str] = {}
+        for context, column, check, case, index in cases[
+                ["schema_context", "column", "check", "failure_case", "index"]].itertuples(index=False):
+            if context == "DataFrameSchema":  # a check on the whole row
+                why = f"breaks the {table} contract: {check}"
+            else:
+                why = f"breaks the {table} contract: {column} {str(case)[:80]} fails {str(check)[:200]}"
+            failures.setdefault(index, why)
+        return failures
+    return {}

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from mash.ingest.config import SEVERITIES, PartnerConfig, norm_code
 from mash.ingest.readers import RAW_ROW_KEEP, Quarantine, RawTable
@@ -41,27 +43,116 @@ class Mapped:
 
 def _text(rows: pd.DataFrame, column: str | None) -> pd.Series:
     """Stripped text of a source column, empty strings as missing."""
-    if column is None:
-        return pd.Series(pd.NA, index=rows.index, dtype="string")
-    s = rows[column].astype("string").str.strip()
+    if column is None:  # all missing; built from Arrow nulls (pandas' scalar broadcast is slow for strings)
+        return pd.Series(pd.arrays.ArrowStringArray(pa.nulls(len(rows), pa.large_string())), index=rows.index)
+    s = rows[column]
+    if isinstance(s.array, pd.arrays.ArrowStringArray):  # what the readers make: straight in Arrow
+        stripped = pc.utf8_trim_whitespace(pa.array(s.array))  # what pandas' .str.strip() runs
+        kept = pc.if_else(pc.greater(pc.utf8_length(stripped), 0), stripped, pa.scalar(None, stripped.type))
+        return pd.Series(pd.arrays.ArrowStringArray(kept), index=rows.index)
+    s = s.astype("string").str.strip()
     return s.where(s.str.len() > 0)
+
+
+def _ids(delivery_id: str, *numbers: pd.Series) -> pd.arrays.ArrowStringArray:
+    """``<delivery_id>:<n>[:<m>]`` for each row, built in Arrow.
+
+    >>> list(_ids("d", pd.Series([1, 20]), pd.Series([0, 3])))
+    ['d:1:0', 'd:20:3']
+    """
+    parts = [pa.array(np.full(len(numbers[0]), delivery_id, dtype=object), type=pa.large_string())]
+    parts += [pc.cast(pa.array(np.asarray(n, dtype=np.int64)), pa.large_string()) for n in numbers]
+    return pd.arrays.ArrowStringArray(pc.binary_join_element_wise(*parts, pa.scalar(":", pa.large_string())))
+
+
+def _distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """``values`` as codes into its distinct non-missing values (code -1: missing).
+
+    Dates, codes and names repeat a great deal, so work done once per distinct value is much cheaper
+    than once per row, and gives the same answer as long as it is done value by value.
+    """
+    codes, uniques = pd.factorize(values)
+    return codes, pd.Series(uniques)
+
+
+def _spread(codes: np.ndarray, results: np.ndarray, index: pd.Index, missing) -> np.ndarray:
+    """The per-distinct-value ``results`` back on every row; ``missing`` where the code is -1."""
+    out = np.empty(len(codes), dtype=results.dtype)
+    out[:] = missing
+    present = codes >= 0
+    out[present] = results[codes[present]]
+    return out
+
+
+# Formats whose everyday spelling (ASCII digits, zero-padded, years 1900-2099) Arrow parses in C++.
+_PLAIN_DATES = {"%d/%m/%Y": r"^\d\d/\d\d/(19|20)\d\d$", "%Y-%m-%d": r"^(19|20)\d\d-\d\d-\d\d$",
+                "%d-%m-%Y": r"^\d\d-\d\d-(19|20)\d\d$", "%Y/%m/%d": r"^(19|20)\d\d/\d\d/\d\d$"}
+
+
+def _parse_plain_dates(uniques: pd.Series, fmt: str, parsed: np.ndarray, todo: np.ndarray) -> None:
+    """Parse the still-to-do values spelled exactly as ``fmt`` writes a date, with Arrow's strptime.
+
+    A value is taken only when formatting the parsed date with ``fmt`` gives the value back, so an
+    impossible date (31/02/2025, which a C strptime may roll over into March) is left for the
+    row-by-row parse, as is every other spelling: for everything taken, Python's strptime gives the
+    same date (tests/ingest/test_properties.py compares them).
+    """
+    text = pa.array(uniques.to_numpy(dtype=object)[todo], type=pa.large_string())
+    plain = pc.match_substring_regex(text, _PLAIN_DATES[fmt])
+    if not pc.any(plain).as_py():
+        return
+    stamps = pc.strptime(pc.if_else(plain, text, pa.scalar(None, text.type)), format=fmt, unit="s",
+                         error_is_null=True)
+    same = pc.fill_null(pc.equal(pc.strftime(stamps, format=fmt), text), False)
+    if not pc.any(same).as_py():
+        return
+    where = np.flatnonzero(todo)[same.to_numpy(zero_copy_only=False)]
+    parsed[where] = pc.filter(stamps, same).to_numpy(zero_copy_only=False).astype("datetime64[s]")
+    todo[where] = False
 
 
 def parse_dates(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     """Parse text dates trying each strptime format in order; unparseable or impossible -> NaT.
 
+    Each distinct text is parsed once.
+
     >>> parse_dates(pd.Series(["31/02/2025", "01/03/2025", "2025-03-02"]), ("%d/%m/%Y", "%Y-%m-%d")).dt.day.tolist()
     [nan, 1.0, 2.0]
     """
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[s]")
-    todo = values.notna()
+    if not values.notna().any():  # an unmapped or empty column
+        return pd.Series(np.full(len(values), np.datetime64("NaT", "s")), index=values.index)
+    codes, uniques = _distinct(values)
+    parsed = np.full(len(uniques), np.datetime64("NaT", "s"))
+    todo = np.ones(len(uniques), dtype=bool)  # the distinct values are never missing
     for fmt in formats:
         if not todo.any():
             break
-        parsed = pd.to_datetime(values[todo], format=fmt, errors="coerce").astype("datetime64[s]")
-        out.loc[parsed.index] = out.loc[parsed.index].fillna(parsed)
-        todo = values.notna() & out.isna()
-    return out
+        if fmt in _PLAIN_DATES:
+            _parse_plain_dates(uniques, fmt, parsed, todo)
+            if not todo.any():
+                break
+        attempt = pd.to_datetime(uniques[todo], format=fmt, errors="coerce").astype("datetime64[s]").to_numpy()
+        got = ~np.isnat(attempt)
+        where = np.flatnonzero(todo)[got]
+        parsed[where] = attempt[got]
+        todo[where] = False
+    out = _spread(codes, parsed, values.index, np.datetime64("NaT", "s"))
+    return pd.Series(out, index=values.index, dtype="datetime64[s]")
+
+
+def _severity_rank(severity: pd.Series) -> np.ndarray:
+    """SEVERITIES' rank of each canonical severity (looked up once per distinct value)."""
+    codes, uniques = _distinct(severity)
+    if (codes < 0).any():
+        raise ValueError("a loaded row has no severity")
+    return np.array([SEVERITIES[u] for u in uniques], dtype=np.int8)[codes]
+
+
+def _numbers(values: pd.Series, parse) -> pd.Series:
+    """``parse(values)``, or all missing (as floats) without parsing when no value is there."""
+    if not values.notna().any():
+        return pd.Series(np.full(len(values), np.nan), index=values.index)
+    return parse(values)
 
 
 def _join_columns(df: pd.DataFrame, sep: str) -> pd.Series:
@@ -73,30 +164,53 @@ def _join_columns(df: pd.DataFrame, sep: str) -> pd.Series:
     return out
 
 
+def raw_text(rows: pd.DataFrame, cfg: PartnerConfig) -> list[str]:
+    """Each row's source fields joined as the partner sent them (for ``rejects.raw_row``), cut to size."""
+    raw_cols = [c for c in rows.columns if c != "_row"]
+    joined = _join_columns(rows[raw_cols], cfg.delimiter if cfg.format == "csv" else "\t")
+    return [str(t)[:RAW_ROW_KEEP] for t in joined]
+
+
 class _Reasons:
     """First reason per row wins, so a person sees the earliest problem in column order."""
 
     def __init__(self, index: pd.Index):
-        self.s = pd.Series(None, index=index, dtype="object")
+        self.index = index
+        self.why = np.full(len(index), None, dtype=object)
+        self.free = np.ones(len(index), dtype=bool)  # no reason yet
+
+    @property
+    def s(self) -> pd.Series:
+        return pd.Series(self.why, index=self.index, dtype="object")
 
     def add(self, mask: pd.Series, message: str, values: pd.Series | None = None) -> None:
         """Record ``message`` for the masked rows; ``{v}`` in it becomes that row's value, quoted.
 
         Messages are built only for the rows that fail: building them for every row costs seconds at 1M rows.
         """
-        mask = mask.fillna(False).astype(bool) & self.s.isna()
-        if not mask.any():
+        hit = np.asarray(mask.to_numpy(dtype=bool, na_value=False) if hasattr(mask, "to_numpy") else mask,
+                         dtype=bool) & self.free
+        if not hit.any():
             return
         if values is None:
-            self.s.loc[mask] = message
+            self.why[hit] = message
         else:
-            self.s.loc[mask] = [message.replace("{v}", "'" + str(v)[:80] + "'") for v in values[mask]]
+            self.why[hit] = [message.replace("{v}", "'" + str(v)[:80] + "'")
+                             for v in values.to_numpy(dtype=object)[hit]]
+        self.free &= ~hit
+
+    def set_at(self, position: int, message: str) -> None:
+        """Record ``message`` for the row at ``position`` (replacing any reason it had)."""
+        self.why[position] = message
+        self.free[position] = False
 
 
 def _code_lookup(values: pd.Series, table: dict[str, str]) -> pd.Series:
     """Map codes through a config table, normalising only the distinct codes (there are few)."""
-    lookup = {u: table.get(norm_code(u)) for u in values.dropna().unique()}
-    return values.map(lookup).astype("string")
+    codes, uniques = _distinct(values)
+    mapped = pa.array([table.get(norm_code(u)) for u in uniques], type=pa.large_string())
+    rows = mapped.take(pa.array(codes, mask=codes < 0))  # a missing code (-1) takes a null
+    return pd.Series(pd.arrays.ArrowStringArray(rows), index=values.index)
 
 
 def check_header(table: RawTable, cfg: PartnerConfig) -> None:
@@ -140,9 +254,16 @@ def split_full_name(full: object) -> tuple[str | None, str | None, str | None]:
 
 
 def _split_full_name(full: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    parts = [split_full_name(v) for v in full.to_numpy(dtype=object)]
-    cols = list(zip(*parts)) if parts else ([], [], [])
-    return tuple(pd.Series(list(c), index=full.index, dtype="object") for c in cols)  # type: ignore[return-value]
+    codes, uniques = _distinct(full)
+    parts = [split_full_name(v) for v in uniques.to_numpy(dtype=object)]
+    cols = [np.array(c, dtype=object) for c in zip(*parts)] if parts else [np.array([], dtype=object)] * 3
+    return tuple(pd.Series(_spread(codes, c, full.index, None), index=full.index, dtype="object")  # type: ignore[return-value]
+                 for c in cols)
+
+
+def _clean_group(value: str | None) -> str | None:
+    """A regex group's text without surrounding white space; empty or absent -> None."""
+    return (value.strip() or None) if value else None
 
 
 def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: str,
@@ -157,7 +278,14 @@ def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: s
         return Mapped(pd.DataFrame(columns=NOTIFICATION_COLUMNS), pd.DataFrame(columns=MENTION_COLUMNS), [])
     n_cfg, p_cfg = cfg.notification, cfg.person
     reasons = _Reasons(rows.index)
-    col = lambda field, mapping: _text(rows, mapping.get(field))  # noqa: E731
+    texts: dict[str | None, pd.Series] = {}
+
+    def col(field: str, mapping: dict[str, str]) -> pd.Series:
+        """The stripped text of the source column mapped to ``field`` (each column worked out once)."""
+        column = mapping.get(field)
+        if column not in texts:
+            texts[column] = _text(rows, column)
+        return texts[column]
 
     # -- notification fields ---------------------------------------------------------------------
     ev_raw = col("event_date", n_cfg)
@@ -213,7 +341,7 @@ def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: s
                 f"{', '.join(cfg.datetime_formats)}", dec_raw)
 
     att_raw = col("attendance_pct", n_cfg)
-    attendance = pd.to_numeric(att_raw.astype("string").str.rstrip("%"), errors="coerce")
+    attendance = _numbers(att_raw, lambda s: pd.to_numeric(s.astype("string").str.rstrip("%"), errors="coerce"))
     reasons.add(att_raw.notna() & attendance.isna(), "attendance {v} is not a number", att_raw)
     reasons.add((attendance < 0) | (attendance > 100), "attendance {v} is not between 0 and 100", att_raw)
 
@@ -235,7 +363,8 @@ def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: s
     else:
         role = pd.Series(default_role, index=rows.index, dtype="object")
 
-    has_person = pd.concat([person[f].notna() for f in _NAME_OR_ID], axis=1).any(axis=1)
+    has_person = pd.Series(np.logical_or.reduce([person[f].notna().to_numpy() for f in _NAME_OR_ID]),
+                           index=rows.index)
     if not cfg.members:
         reasons.add(~has_person, "no name or identifier for the person in this row")
 
@@ -255,37 +384,45 @@ def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: s
     dob = dob.where(~future_dob)
 
     age_raw = col("age_years", p_cfg)
-    age = pd.to_numeric(age_raw.astype("string").str.extract(r"(\d{1,3})", expand=False), errors="coerce")
+    age = _numbers(age_raw, lambda s: pd.to_numeric(s.astype("string").str.extract(r"(\d{1,3})", expand=False),
+                                                    errors="coerce"))
     age = age.where(age <= 120)
 
-    # -- household-member lists: parsed per cell (only some feeds have them) -------------------------
-    member_rows: list[dict] = []
+    # -- household-member lists: split and matched in one pass over all the cells ------------------
+    members: dict[str, list] = {}
     if cfg.members:
         m = cfg.members
         cells = _text(rows, m.column)
-        for i, cell in cells.items():
-            if pd.isna(cell) or pd.notna(reasons.s[i]):
-                continue
-            items = [x for x in str(cell).split(m.separator) if x.strip()]
-            for pos, item in enumerate(items, start=1):
-                match = m.pattern.match(item)
-                if not match:
-                    reasons.s[i] = (f"household member {pos} {item.strip()[:80]!r} in column '{m.column}' does "
-                                    f"not match the [members] pattern of {cfg.path.name}")
-                    break
-                g = {k: (v.strip() if isinstance(v, str) and v.strip() else None) for k, v in match.groupdict().items()}
-                member_rows.append({"_i": i, "member_position": pos, **g})
-        reasons.add(~has_person & ~rows.index.isin([r["_i"] for r in member_rows]),
-                    "no name or identifier for any person in this row")
+        todo = np.flatnonzero(cells.notna().to_numpy() & reasons.free)
+        row_i: list[int] = []
+        positions: list[int] = []
+        items: list[str] = []
+        for i, cell in zip(todo.tolist(), cells.to_numpy(dtype=object)[todo].tolist()):
+            pos = 0
+            for item in str(cell).split(m.separator):
+                if item.strip():
+                    pos += 1
+                    row_i.append(i)
+                    positions.append(pos)
+                    items.append(item)
+        matches = list(map(m.pattern.match, items))
+        failed: dict[int, int] = {}  # row -> its first member that does not match
+        for k in [k for k, match in enumerate(matches) if match is None]:
+            failed.setdefault(row_i[k], k)
+        for i, k in failed.items():
+            reasons.set_at(i, f"household member {positions[k]} {items[k].strip()[:80]!r} in column "
+                              f"'{m.column}' does not match the [members] pattern of {cfg.path.name}")
+        members = {"_i": row_i, "member_position": positions}
+        for name in m.pattern.groupindex:
+            members[name] = [_clean_group(match.group(name)) if match else None for match in matches]
+        reasons.add(~has_person & ~rows.index.isin(row_i), "no name or identifier for any person in this row")
 
     # -- split good from rejected ------------------------------------------------------------------
-    bad = reasons.s.notna()
+    bad = pd.Series(~reasons.free, index=rows.index)
     rejects = []
     if bad.any():
-        raw_cols = [c for c in rows.columns if c != "_row"]
-        raw_text = _join_columns(rows.loc[bad, raw_cols], cfg.delimiter if cfg.format == "csv" else "\t")
-        rejects = [(int(r), str(reason), str(t)[:RAW_ROW_KEEP]) for r, reason, t in
-                   zip(rows.loc[bad, "_row"], reasons.s[bad], raw_text)]
+        rejects = [(int(r), str(reason), t) for r, reason, t in
+                   zip(rows.loc[bad, "_row"], reasons.why[~reasons.free], raw_text(rows[bad], cfg))]
     ok = ~bad
     row_number = rows["_row"]
 
@@ -295,7 +432,7 @@ def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: s
         first_row = row_number[ok].groupby(key[ok]).transform("min")
     else:
         first_row = row_number[ok]
-    nid = delivery_id + ":" + first_row.astype(str)
+    nid = pd.Series(_ids(delivery_id, first_row), index=first_row.index)
 
     sev = severity[ok]
     notif = pd.DataFrame({
@@ -312,7 +449,7 @@ def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: s
         "concern_type": concern[ok],
         "severity_code": sev_raw[ok],
         "severity": sev,
-        "severity_rank": sev.map(SEVERITIES).astype("int8"),
+        "severity_rank": _severity_rank(sev),
         "channel": cfg.channel,
         "decision": coded["decision"][ok],
         "decided_at": decided_at[ok],
@@ -339,8 +476,8 @@ def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: s
     })
     own = own[has_person[ok]]
     mentions = [own]
-    if member_rows:
-        mem = pd.DataFrame(member_rows)
+    if members.get("_i"):
+        mem = pd.DataFrame(members)
         mem = mem[mem["_i"].isin(rows.index[ok])]
         if len(mem):
             idx = mem["_i"].to_numpy()
@@ -369,18 +506,19 @@ def map_rows(table: RawTable, cfg: PartnerConfig, delivery_id: str, file_name: s
             })
             mentions.append(mdf)
     ment = pd.concat(mentions, ignore_index=True) if len(mentions) > 1 else own.reset_index(drop=True)
-    for c in MENTION_COLUMNS:
-        if c not in ment:
-            ment[c] = None
+    present = set(ment.columns)
+    for c in [c for c in MENTION_COLUMNS if c not in present]:
+        ment[c] = None
     ment["partner"] = cfg.partner
     ment["delivery_id"] = delivery_id
     ment["file_name"] = file_name
-    ment["mention_id"] = (delivery_id + ":" + ment["row_number"].astype("int64").astype(str) + ":"
-                          + ment["member_position"].astype("int64").astype(str))
+    ment["mention_id"] = _ids(delivery_id, ment["row_number"], ment["member_position"])
     ment["age_years"] = pd.to_numeric(ment["age_years"], errors="coerce").astype("Int32")
     ment = ment[MENTION_COLUMNS]
 
     people = ment.groupby("notification_id").size()
-    notif = notif.drop_duplicates("notification_id").reset_index(drop=True)
+    if cfg.record_key:  # rows sharing a key are one notification
+        notif = notif.drop_duplicates("notification_id")
+    notif = notif.reset_index(drop=True)
     notif["n_people"] = notif["notification_id"].map(people).fillna(0).astype("int32")
     return Mapped(notifications=notif[NOTIFICATION_COLUMNS], mentions=ment, rejects=rejects)

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from mash.ingest.config import PartnerConfig
 
@@ -100,7 +101,7 @@ def _unique_header(header: list[str]) -> list[str]:
     return out
 
 
-def _read_csv_arrow(text: str, header: list[str], cfg: PartnerConfig) -> RawTable | None:
+def _read_csv_arrow(payload: bytes, header: list[str], cfg: PartnerConfig) -> RawTable | None:
     """Fast path for a clean file: Arrow's C++ parser. None (use the row-by-row path) at the first problem.
 
     Clean means every record has the header's width and no field is over the limit; row numbers
@@ -116,7 +117,7 @@ def _read_csv_arrow(text: str, header: list[str], cfg: PartnerConfig) -> RawTabl
 
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(payload),
             read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=cfg.delimiter, newlines_in_values=True,
                                              invalid_row_handler=invalid),
@@ -127,7 +128,6 @@ def _read_csv_arrow(text: str, header: list[str], cfg: PartnerConfig) -> RawTabl
         return None
     if problems:
         return None
-    import pyarrow.compute as pc
 
     for col in table.columns:
         if len(col) and (pc.max(pc.utf8_length(col)).as_py() or 0) > MAX_FIELD_CHARS:
@@ -154,8 +154,9 @@ def read_csv(data: bytes, cfg: PartnerConfig, fast: bool = True) -> RawTable:
         raise Quarantine("the file has no header row (it is empty or only blank space)") from None
     header = _unique_header([_visible(h) for h in header])
     width = len(header)
-    if fast and not _BAD_BYTES.search(text):
-        table = _read_csv_arrow(text, header, cfg)
+    payload = _utf8_payload(data, cfg) if fast else None  # None: there are bytes that are not UTF-8
+    if payload is not None:
+        table = _read_csv_arrow(payload, header, cfg)
         if table is not None:
             return table
     rejects: list[tuple[int, str, str]] = []
@@ -219,7 +220,97 @@ def jsonl_lines(text: str) -> list[str]:
     return lines
 
 
-def read_jsonl(data: bytes, cfg: PartnerConfig) -> RawTable:
+_CONTROL_BYTES = bytes(c for c in range(32) if c not in (10, 13))  # all but \n and \r
+
+
+def _utf8_payload(data: bytes, cfg: PartnerConfig) -> bytes | None:
+    """The file as valid UTF-8 bytes without a BOM, or None when it is not valid UTF-8 (the row-by-row
+    path then rejects the lines with bad bytes one by one)."""
+    if cfg.encoding == "cp1252":
+        return data.decode("cp1252", errors="replace").encode("utf-8")
+    payload = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    try:
+        payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return payload
+
+
+def _jsonl_schema(paths: list[str]) -> pa.Schema | None:
+    """An Arrow schema asking for exactly ``paths`` as strings (dotted paths as nested structs).
+
+    None when the paths cannot be one schema (a path that is also a prefix of another, an empty key).
+    """
+    tree: dict = {}
+    for path in paths:
+        node = tree
+        parts = path.split(".")
+        if any(not p for p in parts):
+            return None
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                return None
+        if parts[-1] in node:
+            return None
+        node[parts[-1]] = None
+
+    def fields(node: dict) -> list[pa.Field]:
+        return [pa.field(k, pa.string() if v is None else pa.struct(fields(v))) for k, v in node.items()]
+
+    return pa.schema(fields(tree))
+
+
+def _read_jsonl_arrow(payload: bytes, paths: list[str]) -> RawTable | None:
+    """Fast path for a clean file: Arrow's C++ JSON reader. None (use the row-by-row path) when in doubt.
+
+    Clean means: valid UTF-8, one JSON object per line, \\n or \\r\\n line ends only, every line
+    starting with "{" (so no blank lines), no control characters, no \\u surrogate escapes, and every
+    configured path holding a string, null or nothing (a number, boolean, object or array there is
+    written differently by the row-by-row path, so any of those makes Arrow's typed read fail and the
+    file goes the row-by-row way). Row numbers are then simply the line numbers 1..N, as in the
+    row-by-row path.
+    """
+    from pyarrow import json as pajson
+
+    body = payload[:-2] if payload.endswith(b"\r\n") else payload[:-1] if payload.endswith(b"\n") else payload
+    if (not body or (b"\r" in payload and payload.count(b"\r") != payload.count(b"\r\n")) or b"\\ud" in payload
+            or b"\\uD" in payload or len(payload.translate(None, _CONTROL_BYTES)) != len(payload)
+            or body[:1] != b"{" or body.count(b"\n{") != body.count(b"\n")):
+        # Every line must start with "{": that also rules out blank lines, and a line holding only
+        # `null`, which Arrow would read as an empty row (and, as the first line, crashes pyarrow 26).
+        return None
+    schema = _jsonl_schema(paths)
+    if schema is None:
+        return None
+    lines = body.count(b"\n") + 1
+    try:
+        table = pajson.read_json(
+            io.BytesIO(payload),
+            read_options=pajson.ReadOptions(block_size=max(1 << 20, min(len(payload) + 1, 1 << 28))),
+            parse_options=pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if table.num_rows != lines:  # e.g. two objects on one line: the row-by-row path rejects that line
+        return None
+
+    columns = {}
+    for path in paths:
+        parts = path.split(".")
+        col = table.column(parts[0])
+        for part in parts[1:]:
+            col = pc.struct_field(col, part)
+        col = col.cast(pa.large_string())
+        if len(col) and (pc.max(pc.utf8_length(col)).as_py() or 0) > MAX_FIELD_CHARS:
+            return None
+        columns[path] = pd.Series(pd.arrays.ArrowStringArray(col.combine_chunks()))
+    df = pd.DataFrame(columns)
+    df["_row"] = np.arange(1, len(df) + 1, dtype="int64")
+    return RawTable(header=paths, rows=df, rejects=[])
+
+
+def read_jsonl(data: bytes, cfg: PartnerConfig, fast: bool = True) -> RawTable:
     """One JSON object per line; the configured (dotted) paths become columns.
 
     >>> from mash.ingest.config import PartnerConfig
@@ -229,9 +320,14 @@ def read_jsonl(data: bytes, cfg: PartnerConfig) -> RawTable:
     >>> t.rows.loc[0, "who.name"], t.rejects[0][0]
     ('X', 2)
     """
-    text = _decode(data, cfg)
     paths = sorted(set(cfg.notification.values()) | set(cfg.person.values()) | set(cfg.record_key)
                    | ({cfg.members.column} if cfg.members else set()))
+    payload = _utf8_payload(data, cfg) if fast else None
+    if payload is not None:
+        table = _read_jsonl_arrow(payload, paths)
+        if table is not None:
+            return table
+    text = _decode(data, cfg)
     good: list[list[str | None]] = []
     numbers: list[int] = []
     rejects: list[tuple[int, str, str]] = []
@@ -300,22 +396,38 @@ def read_xlsx(path: Path, cfg: PartnerConfig) -> RawTable:
                          f"{cfg.header_row + 1}")
     header = _unique_header([_cell_text(c) for c in rows[cfg.header_row]])
     width = len(header)
-    good: list[list[str]] = []
-    numbers: list[int] = []
+    data = rows[cfg.header_row + 1:]
+    n = len(data)
+    # Column by column: a column of text cells (almost all of them) is taken as it is, and only the
+    # other cells go through _cell_text. Rows are padded or cut to the header's width.
+    if n and any(len(r) != width for r in data):
+        data = [list(r[:width]) + [""] * (width - len(r)) for r in data]
+    columns: list = list(zip(*data)) if n else [() for _ in header]
+    for j, col in enumerate(columns):
+        if set(map(type, col)) - {str}:
+            columns[j] = [v if type(v) is str else _cell_text(v) for v in col]
+    arrays = [pa.array(col, type=pa.large_string()) for col in columns]
+    lengths = [pc.utf8_length(a).to_numpy(zero_copy_only=False) for a in arrays]  # characters, as len()
+    # formatting-only rows (every cell empty or white space) are not records; most rows are ruled out
+    # by their first non-empty cell, so only the few candidates are looked at cell by cell
+    blank = np.ones(n, dtype=bool)
+    for col, length in zip(columns, lengths):
+        for i in np.flatnonzero(blank & (length > 0)):
+            blank[i] = col[i].isspace()
+    # only a long cell can be a problem here (xlsx text is already Unicode)
+    long = np.zeros(n, dtype=bool)
+    for length in lengths:
+        long |= length > MAX_FIELD_CHARS
     rejects: list[tuple[int, str, str]] = []
-    for number, raw in enumerate(rows[cfg.header_row + 1:], start=1):
-        values = [_cell_text(c) for c in raw][:width]
-        values += [""] * (width - len(values))
-        if not any(v.strip() for v in values):  # formatting-only rows are not records
-            continue
-        # only a long cell can be a problem here (xlsx text is already Unicode); checking per cell costs more
-        problem = _row_problem(values, header) if max(map(len, values)) > MAX_FIELD_CHARS else None
-        if problem:
-            rejects.append((number, problem, _visible("\t".join(values))))
-            continue
-        good.append(values)
-        numbers.append(number)
-    return RawTable(header=header, rows=_frame(header, good, numbers), rejects=rejects)
+    for i in np.flatnonzero(long & ~blank):
+        values = [c[i] for c in columns]
+        rejects.append((int(i) + 1, _row_problem(values, header) or "", _visible("\t".join(values))))
+    keep = ~blank & ~long
+    if not keep.all():
+        arrays = [a.filter(pa.array(keep)) for a in arrays]
+    df = pd.DataFrame({name: pd.Series(pd.arrays.ArrowStringArray(a)) for name, a in zip(header, arrays)})
+    df["_row"] = (np.flatnonzero(keep) + 1).astype("int64")
+    return RawTable(header=header, rows=df, rejects=rejects)
 
 
 def read_delivery(path: Path, data: bytes, cfg: PartnerConfig) -> RawTable:

@@ -228,3 +228,36 @@ def test_raw_store_is_immutable_copy(hub):
     assert Path(raw).read_bytes() == path.read_bytes()
     assert not (Path(raw).stat().st_mode & 0o222)
     assert pd.Series([raw]).str.contains(hub.one("SELECT content_hash FROM deliveries")).all()
+
+
+def test_household_member_positions_skip_blank_items_and_the_first_bad_member_is_named(hub):
+    text = ("Date|Reason|Applicant|Address|Members\n"
+            "01/02/2025|HL|SMITH, Jane|1 High St|; Tom SMITH (03/04/2015) ;; Ann SMITH ( ) - Child ;\n"
+            "01/02/2025|HL|JONES, Al|2 High St|Bo JONES (01/01/2016); no brackets; also bad\n"
+            "01/02/2025|HL||3 High St|Cy KAY (02/02/2017)\n"
+            "01/02/2025|HL||4 High St|\n")
+    [r] = hub.deliver("thousing", "h.csv", text, encoding="cp1252") and hub.ingest("thousing")
+    assert (r.rows_in, r.rows_loaded, r.rows_rejected) == (4, 2, 2)
+    got = hub.rows("SELECT row_number, member_position, first_name, surname, dob_raw, role FROM person_mentions "
+                   "ORDER BY 1, 2")
+    assert got == [(1, 0, "Jane", "SMITH", None, "subject"),
+                   (1, 1, "Tom", "SMITH", "03/04/2015", "household_member"),
+                   (1, 2, "Ann", "SMITH", None, "household_member"),
+                   (3, 1, "Cy", "KAY", "02/02/2017", "household_member")]
+    reasons = dict(hub.rows("SELECT row_number, reason FROM rejects"))
+    assert reasons[2].startswith("household member 2 'no brackets'")
+    assert "no name or identifier" in reasons[4]
+
+
+def test_a_row_breaking_a_contract_is_rejected_with_the_contracts_reason(hub):
+    # "  (04/05/2016)" matches the [members] pattern with a blank name: the mapping lets that member
+    # through, and the person_mentions contract (every mention has a name or an identifier) stops its row.
+    text = ("Date|Reason|Applicant|Address|Members\n"
+            "01/02/2025|HL|SMITH, Jane|1 High St|Tom SMITH (03/04/2015)\n"
+            "01/02/2025|HL|JONES, Al|2 High St|Bo JONES (03/04/2015);  (04/05/2016)\n")
+    [r] = hub.deliver("thousing", "h.csv", text, encoding="cp1252") and hub.ingest("thousing")
+    assert (r.status, r.rows_in, r.rows_loaded, r.rows_rejected) == ("loaded", 2, 1, 1)
+    row, reason, raw = hub.rows("SELECT row_number, reason, raw_row FROM rejects")[0]
+    assert row == 2 and "person_mentions contract" in reason and "name or an identifier" in reason
+    assert "JONES, Al" in raw
+    assert hub.rows("SELECT DISTINCT row_number FROM person_mentions") == [(1,)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import io
 from pathlib import Path
 
@@ -91,3 +92,75 @@ def test_fast_and_row_by_row_csv_paths_agree(records, delimiter):
     fast, slow = read_csv(data, cfg), read_csv(data, cfg, fast=False)
     assert fast.rejects == slow.rejects
     pd.testing.assert_frame_equal(fast.rows.astype(str), slow.rows.astype(str), check_dtype=False)
+
+
+json_values = st.one_of(st.none(), cells, st.integers(-10**20, 10**20), st.floats(allow_nan=True), st.booleans(),
+                        st.lists(cells, max_size=2), st.dictionaries(cells, cells, max_size=2))
+json_objects = st.fixed_dictionaries({}, optional={
+    "id": json_values, "date": json_values, "concern": json_values, "other": json_values,
+    "patient": st.one_of(json_values, st.fixed_dictionaries({}, optional={"given": json_values, "family": json_values,
+                                                                           "nhs": json_values, "dob": json_values}))})
+json_lines = st.one_of(
+    json_objects.map(json.dumps), json_objects.map(lambda o: json.dumps(o, ensure_ascii=False)),
+    st.sampled_from(["", " ", "\t", "{oops", "[1, 2]", '"text"', "null", '{"id": "a"}{"id": "b"}', '{"id": "\\ud800"}',
+                     '{"id": "a", "id": "b"}', '{"id": "a\tb"}', "\u00a0", "\ufeff{}", '{"id": NaN}']),
+    cells)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.lists(json_lines, min_size=1, max_size=10), st.sampled_from(["\n", "\r\n", "\r"]), st.booleans(),
+       st.booleans())
+def test_fast_and_row_by_row_jsonl_paths_agree(lines, newline, final_newline, bom):
+    text = newline.join(lines) + (newline if final_newline else "")
+    data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8", "surrogatepass")
+    try:
+        slow = read_jsonl(data, HEALTH, fast=False)
+    except Quarantine:
+        try:
+            read_jsonl(data, HEALTH)
+        except Quarantine:
+            return
+        raise AssertionError("the fast path loaded a file the row-by-row path quarantines")
+    fast = read_jsonl(data, HEALTH)
+    assert fast.rejects == slow.rejects
+    pd.testing.assert_frame_equal(fast.rows.astype(object), slow.rows.astype(object), check_dtype=False)
+
+
+def test_the_jsonl_fast_path_is_taken_for_a_clean_file():
+    data = b'{"id": "h1", "date": "2025-02-01", "patient": {"given": "Amy"}}\r\n{"id": "h2", "patient": null}\r\n'
+    from mash.ingest.readers import _read_jsonl_arrow, _utf8_payload
+
+    table = _read_jsonl_arrow(_utf8_payload(data, HEALTH), read_jsonl(data, HEALTH).header)
+    assert table is not None and table.rows["_row"].tolist() == [1, 2]
+    assert table.rows["patient.given"].tolist()[0] == "Amy" and pd.isna(table.rows["patient.given"].tolist()[1])
+
+
+def _parse_dates_reference(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
+    """parse_dates as it was first written: pandas' strptime, format by format, on every value."""
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[s]")
+    todo = values.notna()
+    for fmt in formats:
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(values[todo], format=fmt, errors="coerce").astype("datetime64[s]")
+        out.loc[parsed.index] = out.loc[parsed.index].fillna(parsed)
+        todo = values.notna() & out.isna()
+    return out
+
+
+date_like = st.one_of(
+    st.builds(lambda d, m, y, sep: f"{d:02d}{sep}{m:02d}{sep}{y:04d}", st.integers(0, 32), st.integers(0, 13),
+              st.integers(1890, 2110), st.sampled_from(["/", "-"])),
+    st.builds(lambda d, m, y, sep: f"{y:04d}{sep}{m:02d}{sep}{d:02d}", st.integers(0, 32), st.integers(0, 13),
+              st.integers(1890, 2110), st.sampled_from(["/", "-"])),
+    st.builds(lambda d, m, y: f"{d}/{m}/{y}", st.integers(1, 31), st.integers(1, 12), st.integers(1, 3000)),
+    st.text(alphabet="0123456789/- ٠١٢", max_size=11), st.none())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(date_like, max_size=20),
+       st.sampled_from([("%d/%m/%Y", "%Y-%m-%d"), ("%Y-%m-%d",), ("%d-%m-%Y", "%Y/%m/%d"), ("%m/%d/%Y",)]))
+def test_parse_dates_matches_pandas_strptime_value_by_value(values, formats):
+    series = pd.Series(values, dtype="string")
+    pd.testing.assert_series_equal(parse_dates(series, formats), _parse_dates_reference(series, formats),
+                                   check_dtype=False)
