@@ -15,13 +15,17 @@ victim_suspect         weak      victim and suspect of one incident (often an ex
 suspect_other          weak      suspect and anyone else named
 co_mentioned           weak      any other pair named together
 co_resident            strong    both placed at one address entity (a ``household``, never
-                                 a shared house or institution) within ``co_residence_days``
+                                 a shared house or institution) within ``co_residence_days``;
+                                 dated by the overlap of their spells, or by the gap between
+                                 them when they do not overlap
 parent_child           strong    INFERRED, rule ``age_gap_15_50_shared_surname_or_address``:
                                  a strong link, age gap 15-50 years and a shared surname
                                  group or a shared address
 sibling                strong    INFERRED, rule ``children_same_home``: two children with a
                                  strong link and an age gap under 15 years (or unknown)
 =====================  ========  ===========================================================
+
+Every edge has ``first_date <= last_date``.
 
 Family networks (table ``family_networks``): children are grouped into sibling
 groups along ``sibling`` edges only; the network of a child is its sibling group,
@@ -105,8 +109,11 @@ def _edges_sql(s: GraphSettings) -> str:
         SELECT least(a.person_id, b.person_id) AS person_a, greatest(a.person_id, b.person_id) AS person_b,
                'co_resident' AS edge_type, 'address' AS source,
                list(DISTINCT a.address_id ORDER BY a.address_id) AS evidence,
-               min(greatest(a.from_date, b.from_date)) AS first_date,
-               max(least(a.to_date, b.to_date)) AS last_date, true AS same_address
+               -- overlapping spells: the overlap; spells up to co_residence_days apart: the gap between
+               -- them, from the end of the earlier to the start of the later (never first > last)
+               min(least(greatest(a.from_date, b.from_date), least(a.to_date, b.to_date))) AS first_date,
+               max(greatest(greatest(a.from_date, b.from_date), least(a.to_date, b.to_date))) AS last_date,
+               true AS same_address
         FROM household_spells a
         JOIN household_spells b ON a.address_id = b.address_id AND a.person_id < b.person_id
         JOIN address_profiles ap ON ap.address_id = a.address_id AND ap.kind = 'household'

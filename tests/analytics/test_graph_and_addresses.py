@@ -107,3 +107,27 @@ def test_declared_household_members_link_a_family(scenario, family):
     strength = scenario.con.execute("SELECT strength FROM family_edges WHERE edge_type = 'declared_lodger'"
                                     ).fetchall()
     assert {s for s, in strength} == {"weak"}
+
+
+def test_co_residence_edges_are_dated_first_before_last(scenario, family):
+    """Spells at one address that do not overlap (here six months apart) still make a co-resident edge;
+    it is dated by the gap between them, never with its first date after its last."""
+    f = family(scenario, kids=1)
+    scenario.notify("schools", "2025-01-10", "neglect", [(f["kid0"], "subject")])
+    scenario.notify("schools", "2025-01-20", "neglect", [(f["kid0"], "subject")])
+    scenario.notify("health", "2025-07-15", "parental_mental_health", [(f["mum"], "subject")])
+    scenario.notify("health", "2025-08-01", "parental_mental_health", [(f["mum"], "subject")])
+    scenario.run(max_pages=0)
+    edge = scenario.con.execute("""SELECT first_date, last_date FROM family_edges WHERE edge_type = 'co_resident'
+                                   AND ? IN (person_a, person_b) AND ? IN (person_a, person_b)""",
+                                [f["mum"], f["kid0"]]).fetchall()
+    assert [(str(a), str(b)) for a, b in edge] == [("2025-01-20", "2025-07-15")]
+    # overlapping spells: the overlap
+    scenario.notify("health", "2025-01-15", "parental_mental_health", [(f["mum"], "subject")])
+    scenario.run(out="out2", max_pages=0)
+    edge = scenario.con.execute("""SELECT first_date, last_date FROM family_edges WHERE edge_type = 'co_resident'
+                                   AND ? IN (person_a, person_b) AND ? IN (person_a, person_b)""",
+                                [f["mum"], f["kid0"]]).fetchall()
+    assert [(str(a), str(b)) for a, b in edge] == [("2025-01-15", "2025-01-20")]
+    bad = scenario.con.execute("SELECT count(*) FROM family_edges WHERE first_date > last_date").fetchall()[0][0]
+    assert bad == 0
