@@ -274,11 +274,15 @@ def family_moves(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
 
     Counts the addresses at which the network's children are recorded, and a carer's address while that
     carer is evidenced living with the children (between the first and last time the carer is named with
-    one of the children, or recorded at one of the children's addresses) or when nothing contradicts it
-    (no child of the family recorded at another address in the following year): a carer who separates
-    and moves on, leaving the children behind, is not the family moving. Shared houses and institutions
-    never count. A record with a postcode but no address line counts as a place when the postcode is not
-    one of the family's known addresses' postcodes. Evidence is the first notification at each address
+    one of the children, or recorded at one of the children's addresses) or when nothing contradicts it:
+    the next time (within a year) a child of the family is recorded, it is at that address, or at the
+    address where the carer is next recorded (the family moved on together). A carer who separates and
+    moves on, leaving the children behind, is not the family moving, nor is a new partner's previous
+    home; a carer recorded alone at a home, then with the children at their next one, is. A carer's
+    record naming another family's children (and none of this one's) places the carer in that family's
+    home, so it never counts for this one. Shared houses and institutions never count. A record with a
+    postcode but no address line counts as a place when the postcode is not one of the family's known
+    addresses' postcodes. Evidence is the first notification at each address
     (these make the alert id); the other notifications at those addresses in the window are recorded as
     supporting evidence.
 
@@ -308,9 +312,20 @@ def family_moves(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
             SELECT DISTINCT f.network_id, m.notification_id
             FROM fam f JOIN linked_mentions m USING (person_id) WHERE f.relation = 'child'
         ),
-        carer_m AS (
+        other_kids AS (  -- notifications naming children of some other family and none of this one's
+            SELECT DISTINCT f.network_id, o.notification_id
+            FROM fam f JOIN linked_mentions c ON c.person_id = f.person_id AND f.relation = 'carer'
+            JOIN linked_mentions o ON o.notification_id = c.notification_id AND o.is_child
+            WHERE o.person_id NOT IN (SELECT person_id FROM fam k WHERE k.network_id = f.network_id
+                                      AND k.relation = 'child')
+              AND NOT EXISTS (SELECT 1 FROM kid_n n WHERE n.network_id = f.network_id
+                              AND n.notification_id = o.notification_id)
+        ),
+        carer_m AS (  -- a carer recorded with another family's children is in that family's home, not this one's
             SELECT f.network_id, f.person_id, lm.address_id, lm.notification_id, lm.event_date
             FROM fam f JOIN lm USING (person_id) WHERE f.relation = 'carer' AND $count_carers
+              AND NOT EXISTS (SELECT 1 FROM other_kids x WHERE x.network_id = f.network_id
+                              AND x.notification_id = lm.notification_id)
         ),
         with_kids AS (  -- when each carer is evidenced with the children
             SELECT c.network_id, c.person_id, min(c2.event_date) AS d0, max(c2.event_date) AS d1
@@ -321,16 +336,37 @@ def family_moves(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
                OR EXISTS (SELECT 1 FROM kid_m k WHERE k.network_id = c.network_id AND k.address_id = c2.address_id)
             GROUP BY ALL
         ),
+        next_kid AS (  -- where the children are next recorded, within a year after each carer record
+            SELECT c.network_id, c.person_id, c.notification_id, c.address_id, c.event_date,
+                   k.address_id AS kid_address
+            FROM carer_m c JOIN kid_m k ON k.network_id = c.network_id AND k.event_date > c.event_date
+             AND k.event_date <= c.event_date + INTERVAL 365 DAY
+            QUALIFY k.event_date = min(k.event_date) OVER (
+                PARTITION BY c.network_id, c.person_id, c.notification_id, c.address_id)
+        ),
+        next_carer AS (  -- where the carer is next recorded somewhere else
+            SELECT c.network_id, c.person_id, c.notification_id, c.address_id, o.address_id AS carer_address
+            FROM carer_m c JOIN carer_m o ON o.network_id = c.network_id AND o.person_id = c.person_id
+             AND o.address_id <> c.address_id AND o.event_date > c.event_date
+            QUALIFY o.event_date = min(o.event_date) OVER (
+                PARTITION BY c.network_id, c.person_id, c.notification_id, c.address_id)
+        ),
+        contradicted AS (  -- the children next recorded somewhere else, and not where the carer went next
+            SELECT DISTINCT n.network_id, n.person_id, n.notification_id, n.address_id FROM next_kid n
+            WHERE n.kid_address <> n.address_id
+              AND NOT EXISTS (SELECT 1 FROM next_carer x WHERE x.network_id = n.network_id
+                              AND x.person_id = n.person_id AND x.notification_id = n.notification_id
+                              AND x.address_id = n.address_id AND x.carer_address = n.kid_address)
+        ),
         m AS (
             SELECT network_id, address_id, notification_id, event_date FROM kid_m
             UNION ALL
             SELECT c.network_id, c.address_id, c.notification_id, c.event_date
             FROM carer_m c LEFT JOIN with_kids w USING (network_id, person_id)
             WHERE c.event_date BETWEEN w.d0 AND w.d1
-               -- or not contradicted: no child of the family recorded somewhere else in the year after
-               OR NOT EXISTS (SELECT 1 FROM kid_m k WHERE k.network_id = c.network_id
-                              AND k.address_id <> c.address_id
-                              AND k.event_date > c.event_date AND k.event_date <= c.event_date + INTERVAL 365 DAY)
+               OR NOT EXISTS (SELECT 1 FROM contradicted x WHERE x.network_id = c.network_id
+                              AND x.person_id = c.person_id AND x.notification_id = c.notification_id
+                              AND x.address_id = c.address_id)
         )
         SELECT DISTINCT network_id, address_id, notification_id, event_date FROM m
     """, {"count_carers": carers}).df()
