@@ -54,17 +54,23 @@ def load_mention_person(con: duckdb.DuckDBPyConnection, mention_person: pd.DataF
         raise ValueError(f"mention_person gives {dup} mention(s) more than one person; each mention needs one")
 
 
-def build_base(con: duckdb.DuckDBPyConnection, child_feeds: tuple[str, ...] = ()) -> dict[str, int]:
+def build_base(con: duckdb.DuckDBPyConnection, child_feeds: tuple[str, ...] = (),
+               child_roles: tuple[str, ...] = ("child_present",),
+               child_concern_codes: tuple[str, ...] = ()) -> dict[str, int]:
     """Build ``notification_events``, ``notification_copies``, ``person_profiles`` and ``linked_mentions``.
 
     Needs ``analytics_mention_person`` (see :func:`load_mention_person`) and
     ``mention_addresses`` (see :func:`analytics.addresses.resolve_addresses`).
 
     A person is a child at an event when their age then is under 18 (DOB from any
-    of their mentions, else a stated age). With no age anywhere, the subject of a
-    notification from a feed in ``child_feeds`` (feeds that are only ever about a
-    child: a school's referrals, the public "report a concern about a child" form)
-    and a child present at an incident are children; anyone else is not.
+    of their mentions, else a stated age). With no age anywhere, these are children:
+    the subject of a notification from a feed in ``child_feeds`` (feeds that are only
+    ever about a child: a school's referrals, the public "report a concern about a
+    child" form); anyone named in a role in ``child_roles`` (``"child_present"``, or
+    ``"partner:role"`` for one feed's, such as the police's "Child Resident"); and the
+    subject or victim of a concern in ``child_concern_codes`` (``"partner:code"``, codes
+    only ever about a child: a health "was not brought", a police "missing child").
+    Anyone else is not.
 
     >>> build_base(con)["events"]  # doctest: +SKIP
     2990
@@ -123,7 +129,7 @@ def build_base(con: duckdb.DuckDBPyConnection, child_feeds: tuple[str, ...] = ()
     con.execute("""
         CREATE OR REPLACE TABLE linked_mentions AS
         WITH a AS (
-            SELECT m.*, e.event_date, e.owner_agency,
+            SELECT m.*, e.event_date, e.owner_agency, e.concern_code,
                    CASE WHEN p.dob IS NOT NULL THEN floor(date_diff('day', p.dob, e.event_date) / 365.25)
                         WHEN m.age_years IS NOT NULL THEN m.age_years
                         ELSE floor(date_diff('day', p.approx_dob, e.event_date) / 365.25) END AS age_at_event,
@@ -136,12 +142,16 @@ def build_base(con: duckdb.DuckDBPyConnection, child_feeds: tuple[str, ...] = ()
                a.age_at_event::INTEGER AS age_at_event,
                -- a child present at a police incident with no usable age is still a child
                CASE WHEN a.age_at_event IS NOT NULL THEN a.age_at_event < 18
-                    ELSE a.role = 'child_present'
+                    ELSE list_contains($child_roles::VARCHAR[], a.role)
+                         OR list_contains($child_roles::VARCHAR[], a.partner || ':' || a.role)
                          OR (a.role = 'subject' AND list_contains($child_feeds::VARCHAR[], a.partner))
+                         OR (a.role IN ('subject', 'victim')
+                             AND list_contains($child_codes::VARCHAR[], a.partner || ':' || a.concern_code))
                END AS is_child,
                a.surname_norm, a.person_surname, ma.address_id
         FROM a LEFT JOIN mention_addresses ma USING (mention_id)
-    """, {"child_feeds": list(child_feeds)})
+    """, {"child_feeds": list(child_feeds), "child_roles": list(child_roles),
+          "child_codes": list(child_concern_codes)})
     con.execute("DROP TABLE _m")
     counts = con.execute("""
         SELECT (SELECT count(*) FROM notification_events), (SELECT count(*) FROM notification_copies),

@@ -61,7 +61,7 @@ def run_all(con: duckdb.DuckDBPyConnection, mention_person: pd.DataFrame | str, 
     try:
         counts["addresses"] = resolve_addresses(con)
         load_mention_person(con, mention_person)
-        counts["base"] = build_base(con, rules.child_feeds)
+        counts["base"] = build_base(con, **rules.people)
         lap("addresses_and_base")
         counts["households"] = build_households(con, rules.households)
         counts["family_graph"] = build_family_graph(con, rules.graph)

@@ -198,3 +198,23 @@ def test_a_carer_with_another_familys_children_is_not_this_family_moving(scenari
                                 [dad]).fetchall()
     assert len(nets) == 2  # he is a carer in both networks (co-resident with each family's child)
     assert scenario.alerts("family_moves").empty
+
+
+def test_a_child_with_no_age_anywhere_counts_when_the_concern_is_only_ever_about_a_child(scenario, family):
+    """Three siblings at one home; the third is named once, by health, with no DOB: a 'was not brought'
+    referral (rules.toml [people] child_concern_codes) is about a child, so the spread across three
+    siblings is seen. The same record as a parental mental health referral is about an adult."""
+    f = family(scenario, kids=2)
+    holly = scenario.person("A-holly", "Holly", "OKAFOR", None, "12 Elm Road, Millbrook", "MH1 1AA")
+    ids = [scenario.notify("csc", "2026-01-04", "other", [(f["kid0"], "subject")], decision="nfa"),
+           scenario.notify("schools", "2026-01-05", "school_attendance", [(f["kid1"], "subject")]),
+           scenario.notify("health", "2026-01-09", "neglect", [(holly, "subject")], concern_code="WNB")]
+    scenario.run(max_pages=0)
+    al = scenario.alerts("sibling_spread")
+    assert len(al) == 1 and scenario.evidence(al.iloc[0]["alert_id"]) == sorted(ids)
+    child = scenario.con.execute("SELECT bool_or(is_child) FROM linked_mentions WHERE person_id = ?",
+                                 [holly]).fetchall()[0][0]
+    assert child is True
+    scenario.con.execute("UPDATE notifications SET concern_code = 'PMH' WHERE notification_id = ?", [ids[2]])
+    scenario.run(out="out2", max_pages=0)
+    assert scenario.alerts("sibling_spread").empty
