@@ -6,7 +6,11 @@
   would fake a "repeat" and, for children's social care, a re-referral.
 * ``notification_copies`` - every loaded notification id and the event it belongs to.
 * ``analytics_mention_person`` - the person links this run used (a copy of the matching engine's
-  ``mention_person``, or the ground truth's in development).
+  ``mention_person``, or the ground truth's in development), less the clusters in ``link_conflicts``.
+* ``link_conflicts`` - clusters that name one "person" twice in one notification (two rows of one
+  police occurrence, two members of one household list): two people, such as twins, merged. The
+  analytics do not rest on such a link: each mention of the cluster stands alone (``U:<mention_id>``)
+  until the link is reviewed in matching.
 * ``person_profiles`` - one row per person: most common DOB (``approx_dob`` falls back on a
   stated age), surname, name as written, sex.
 * ``linked_mentions`` - each mention of an event with its person, link probability,
@@ -25,12 +29,16 @@ from mash.sqlsafe import quote_ident
 TABLE = "analytics_mention_person"  # never the matching engine's own ``mention_person`` table
 
 
-def load_mention_person(con: duckdb.DuckDBPyConnection, mention_person: pd.DataFrame | str) -> None:
-    """Store the person links the analytics run on as ``analytics_mention_person``.
+def load_mention_person(con: duckdb.DuckDBPyConnection, mention_person: pd.DataFrame | str) -> int:
+    """Store the person links the analytics run on as ``analytics_mention_person``; returns how many
+    clusters were set aside (``link_conflicts``).
 
     ``mention_person`` is a DataFrame or the name of a table/view holding
     ``mention_id, person_id, link_probability``. Mentions it does not cover get
     a person of their own (``U:<mention_id>``, probability 1.0) so nothing is lost.
+    A cluster holding two mentions of one notification is two people (one record
+    does not name a person twice): its mentions become people of their own, and the
+    cluster is listed in ``link_conflicts`` with the notification that shows it.
 
     >>> load_mention_person(con, pd.DataFrame({"mention_id": ["m1"], "person_id": ["P1"],
     ...                                        "link_probability": [0.97]}))  # doctest: +SKIP
@@ -52,6 +60,26 @@ def load_mention_person(con: duckdb.DuckDBPyConnection, mention_person: pd.DataF
     if dup:
         # a mention in two clusters would count its notification twice for two people
         raise ValueError(f"mention_person gives {dup} mention(s) more than one person; each mention needs one")
+    return _set_aside_conflicts(con)
+
+
+def _set_aside_conflicts(con: duckdb.DuckDBPyConnection) -> int:
+    """Clusters naming one person twice in one notification (twins on one police occurrence, both in
+    one household list): write ``link_conflicts`` and give each of their mentions a person of its own."""
+    con.execute(f"""
+        CREATE OR REPLACE TABLE link_conflicts AS
+        SELECT mp.person_id, pm.notification_id, list(mp.mention_id ORDER BY mp.mention_id) AS mention_ids,
+               min(mp.link_probability) AS min_link_probability,
+               'named ' || count(*) || ' times in one notification: two people in one cluster' AS reason
+        FROM {TABLE} mp JOIN person_mentions pm USING (mention_id)
+        GROUP BY mp.person_id, pm.notification_id HAVING count(*) > 1
+        ORDER BY mp.person_id, pm.notification_id
+    """)
+    con.execute(f"""
+        UPDATE {TABLE} SET person_id = 'U:' || mention_id, link_probability = 1.0
+        WHERE person_id IN (SELECT person_id FROM link_conflicts)
+    """)
+    return int(con.execute("SELECT count(DISTINCT person_id) FROM link_conflicts").fetchall()[0][0])
 
 
 def build_base(con: duckdb.DuckDBPyConnection, child_feeds: tuple[str, ...] = (),

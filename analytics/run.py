@@ -23,7 +23,8 @@ from analytics.rag import apply_rag, load_rag
 from analytics.rule_config import load_rules
 from analytics.rules import KINDS, run_rules
 
-TABLES = ("analytics_mention_person", "notification_events", "notification_copies", "person_profiles",
+TABLES = ("analytics_mention_person", "link_conflicts", "notification_events", "notification_copies",
+          "person_profiles",
           "linked_mentions",
           "address_entities", "mention_addresses", "household_spells", "address_profiles", "family_edges",
           "family_networks", "alerts", "alert_evidence", "alert_members", "alert_rag", "alert_log",
@@ -60,7 +61,7 @@ def run_all(con: duckdb.DuckDBPyConnection, mention_person: pd.DataFrame | str, 
     con.execute("BEGIN TRANSACTION")
     try:
         counts["addresses"] = resolve_addresses(con)
-        load_mention_person(con, mention_person)
+        counts["link_conflicts"] = load_mention_person(con, mention_person)
         counts["base"] = build_base(con, **rules.people)
         lap("addresses_and_base")
         counts["households"] = build_households(con, rules.households)
