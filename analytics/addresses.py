@@ -266,32 +266,58 @@ def _attach_by_surname(ma: pd.DataFrame, parsed: pd.DataFrame, ent: pd.DataFrame
     known = known.assign(ent_street=known["address_id"].map(e["street"]), ent_flat=known["address_id"].map(e["flat"]),
                          ent_number=known["address_id"].map(e["number"]),
                          ent_loc=known["address_id"].map(e["locality"]))
-    streets = known["ent_street"].dropna().unique()
-    if not len(streets):
+    # who is recorded at each entity, once per (street, entity, surname): the candidates per street
+    kn = known[["ent_street", "address_id", "ent_flat", "ent_number", "ent_loc", "surname_norm"]].dropna(
+        subset=["ent_street"]).drop_duplicates()
+    if kn.empty:
         return ma
+    by_street = {st: g for st, g in kn.groupby("ent_street", sort=False)}
+    streets = np.array(list(by_street), dtype=object)
+    hits_of: dict[str, list[str]] = {}  # written street -> entity streets it is similar to
+    settled: dict[tuple, tuple[str, str] | None] = {}  # the same written address and surname, the same answer
+    cols = {c: info[c].to_numpy(dtype=object) for c in ("surname_norm", "street", "locality", "match_rule", "flat",
+                                                         "number")}
+    a_col, r_col = ma.columns.get_loc("address_id"), ma.columns.get_loc("match_rule")
     for idx in np.flatnonzero(todo.to_numpy()):
-        row = info.iloc[idx]
-        sn, st, loc = row["surname_norm"], row["street"], row["locality"]
+        sn, st, loc = cols["surname_norm"][idx], cols["street"][idx], cols["locality"][idx]
+        rule = cols["match_rule"][idx]
         if not isinstance(st, str) or not st:
             continue
-        hits = process.extract(st, streets, scorer=fuzz.ratio, score_cutoff=STREET_SIM_WITHOUT_POSTCODE, limit=None)
-        cand = known[known["ent_street"].isin({h[0] for h in hits})]
-        if row["match_rule"] == "no_postcode_ambiguous":
-            cand = cand[(cand["ent_flat"] == row["flat"]) & (cand["ent_number"] == row["number"])]
-        if isinstance(loc, str) and loc:
-            cand = cand[(cand["ent_loc"] == "") | (cand["ent_loc"] == loc)]
-        cand = cand[[_surname_group_match(sn, x) for x in cand["surname_norm"]]]
-        ids = cand["address_id"].unique()
-        if len(ids) == 1:
-            ma.iat[idx, ma.columns.get_loc("address_id")] = ids[0]
-            ma.iat[idx, ma.columns.get_loc("match_rule")] = (
-                "street_and_surname_single_fit" if row["match_rule"] == "no_house_number" else "surname_tiebreak")
+        key = (rule, sn, st, loc, cols["flat"][idx], cols["number"][idx])
+        if key not in settled:
+            if st not in hits_of:
+                hits_of[st] = [h[0] for h in process.extract(st, streets, scorer=fuzz.ratio,
+                                                             score_cutoff=STREET_SIM_WITHOUT_POSTCODE, limit=None)]
+            parts = [by_street[h] for h in hits_of[st]]
+            cand = pd.concat(parts) if parts else kn.iloc[:0]
+            if rule == "no_postcode_ambiguous":
+                cand = cand[(cand["ent_flat"] == key[4]) & (cand["ent_number"] == key[5])]
+            if isinstance(loc, str) and loc:
+                cand = cand[(cand["ent_loc"] == "") | (cand["ent_loc"] == loc)]
+            cand = cand[[_surname_group_match(sn, x) for x in cand["surname_norm"]]]
+            ids = cand["address_id"].unique()
+            settled[key] = (ids[0], "street_and_surname_single_fit" if rule == "no_house_number"
+                            else "surname_tiebreak") if len(ids) == 1 else None
+        if settled[key] is not None:
+            ma.iat[idx, a_col], ma.iat[idx, r_col] = settled[key]
     return ma
 
 
 _MA_COLUMNS = ["mention_id", "address_id", "match_rule", "address_written", "postcode_written", "postcode_norm"]
 _ENTITY_COLUMNS = ["address_id", "flat", "number", "street", "locality", "postcode", "building", "label",
                    "n_spellings", "ambiguous"]
+
+
+def _mode_by(df: pd.DataFrame, key: str, col: str) -> pd.Series:
+    """The most common ``col`` per ``key`` (ties: the one seen first), without a Python call per group.
+
+    >>> _mode_by(pd.DataFrame({"k": [1, 1, 1, 2], "v": ["a", "b", "b", "c"]}), "k", "v").tolist()
+    ['b', 'c']
+    """
+    d = pd.DataFrame({key: df[key].to_numpy(), col: df[col].to_numpy(), "_pos": np.arange(len(df))})
+    g = d.groupby([key, col], sort=False).agg(n=("_pos", "size"), first=("_pos", "min")).reset_index()
+    g = g.sort_values([key, "n", "first"], ascending=[True, False, True], kind="stable").drop_duplicates(key)
+    return g.set_index(key)[col]
 
 
 def _no_addresses(con: duckdb.DuckDBPyConnection, m: pd.DataFrame) -> dict[str, int]:
@@ -342,10 +368,9 @@ def resolve_addresses(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     with_ent["score"] = (with_ent["postcode"].notna().astype(int) * 2 + (with_ent["locality"] != "").astype(int))
     best = with_ent.sort_values(["entity", "score", "weight", "_k"], ascending=[True, False, False, True])
     canon = best.drop_duplicates("entity").set_index("entity")
-    pcs = with_ent.dropna(subset=["postcode"]).groupby("entity")["postcode"].agg(
-        lambda s: s.value_counts().index[0])
-    locs = with_ent[with_ent["locality"] != ""].groupby("entity")["locality"].agg(lambda s: s.value_counts().index[0])
-    blds = with_ent[with_ent["building"] != ""].groupby("entity")["building"].agg(lambda s: s.value_counts().index[0])
+    pcs = _mode_by(with_ent.dropna(subset=["postcode"]), "entity", "postcode")
+    locs = _mode_by(with_ent[with_ent["locality"] != ""], "entity", "locality")
+    blds = _mode_by(with_ent[with_ent["building"] != ""], "entity", "building")
     ent = pd.DataFrame(index=canon.index)
     ent["flat"] = canon["flat"]
     ent["number"] = canon["number"]
@@ -354,8 +379,8 @@ def resolve_addresses(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     ent["postcode"] = pcs.reindex(ent.index)
     ent["building"] = blds.reindex(ent.index).fillna("")
     ent["n_spellings"] = with_ent.groupby("entity").size().reindex(ent.index)
-    ent["ambiguous"] = with_ent.groupby("entity")["match_rule"].agg(
-        lambda s: bool((s == "no_postcode_ambiguous").any())).reindex(ent.index)
+    ent["ambiguous"] = (with_ent["match_rule"] == "no_postcode_ambiguous").groupby(with_ent["entity"]).any(
+    ).reindex(ent.index)
     ent["address_id"] = [stable_id("ADR", f, nb, st, pc if isinstance(pc, str) else "", lc, length=12)
                          for f, nb, st, pc, lc in zip(ent["flat"], ent["number"], ent["street"], ent["postcode"],
                                                       ent["locality"])]

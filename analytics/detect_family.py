@@ -8,6 +8,7 @@ columns as :mod:`analytics.detect_child`.
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from analytics.detect_child import COLUMNS, _empty, threshold_params, threshold_sql
@@ -178,23 +179,37 @@ def escalation(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
     enough = (per >= min_points).sum(axis=1)
     rows_df = rows_df[rows_df["network_id"].isin(enough[enough >= min_signals].index)]
     found = []
-    for nid, g in rows_df.groupby("network_id", sort=True):
+    # plain Python per network (thousands of small groups: pandas per group would cost more than the work)
+    day = pd.to_datetime(rows_df["event_date"]).dt.date.to_numpy()
+    cols = {c: rows_df[c].to_numpy(dtype=object) for c in ("network_id", "relation", "person_id", "notification_id",
+                                                           "concern_type", "dash", "rag")}
+    att = rows_df["attendance_pct"].to_numpy(dtype=float)
+    sev = rows_df["severity_rank"].to_numpy()
+    nets = cols["network_id"]
+    heads = np.flatnonzero(np.r_[True, nets[1:] != nets[:-1]]) if len(nets) else np.array([], dtype=int)
+    for a, b in zip(heads, np.r_[heads[1:], len(nets)]):
+        nid = nets[a]
+        rows_ = range(a, b)
         signals: dict[str, list[tuple]] = {}
         if "dash" in use:
-            d = g[g["concern_type"].eq("domestic_abuse") & g["dash"].isin(list(DASH_RANK))].drop_duplicates(
-                "notification_id")
-            signals["dash"] = [(t.date() if hasattr(t, "date") else t, DASH_RANK[x], i)
-                               for t, x, i in zip(d["event_date"], d["dash"], d["notification_id"])]
+            signals["dash"] = _points((day[i], DASH_RANK[cols["dash"][i]], cols["notification_id"][i]) for i in rows_
+                                      if cols["concern_type"][i] == "domestic_abuse" and cols["dash"][i] in DASH_RANK)
         if "rag" in use:
-            r = g[g["rag"].isin(list(RAG_RANK)) & g["relation"].eq("child")].drop_duplicates("notification_id")
-            signals["rag"] = [(t.date() if hasattr(t, "date") else t, RAG_RANK[x], i)
-                              for t, x, i in zip(r["event_date"], r["rag"], r["notification_id"])]
+            signals["rag"] = _points((day[i], RAG_RANK[cols["rag"][i]], cols["notification_id"][i]) for i in rows_
+                                     if cols["rag"][i] in RAG_RANK and cols["relation"][i] == "child")
         if "severity" in use:
-            v = g[g["relation"].eq("child")].drop_duplicates("notification_id")
-            signals["severity"] = [(t.date() if hasattr(t, "date") else t, int(x), i)
-                                   for t, x, i in zip(v["event_date"], v["severity_rank"], v["notification_id"])]
-        found_windows = _escalation_windows(g, signals, use, w, min_points, min_signals, drop)
-        for start, end, ids, labels in found_windows:
+            signals["severity"] = _points((day[i], int(sev[i]), cols["notification_id"][i]) for i in rows_
+                                          if cols["relation"][i] == "child")
+        att_by_child: dict[str, list[tuple]] = {}
+        if "attendance" in use:
+            seen: set[tuple] = set()
+            for i in rows_:
+                key = (cols["person_id"][i], cols["notification_id"][i])
+                if cols["relation"][i] == "child" and not np.isnan(att[i]) and key not in seen:
+                    seen.add(key)
+                    # lower attendance is worse: rank by the negated percentage
+                    att_by_child.setdefault(key[0], []).append((day[i], -float(att[i]), key[1]))
+        for start, end, ids, labels in _escalation_windows(signals, att_by_child, w, min_points, min_signals, drop):
             found.append({"network_id": nid, "start": start, "end": end, "ids": ids, "labels": labels})
     if not found:
         return _empty()
@@ -218,17 +233,19 @@ def escalation(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _escalation_windows(g: pd.DataFrame, signals: dict, use: set, w: int, min_points: int, min_signals: int,
+def _points(points) -> list[tuple]:
+    """(date, rank, notification id) readings, one per notification (the first row seen)."""
+    out, seen = [], set()
+    for p in points:
+        if p[2] not in seen:
+            seen.add(p[2])
+            out.append(p)
+    return out
+
+
+def _escalation_windows(signals: dict, att_by_child: dict, w: int, min_points: int, min_signals: int,
                         drop: float) -> list[tuple]:
     """Qualifying (start, end, ids, labels) windows for one network; a window starts at each reading."""
-    att_by_child: dict[str, list[tuple]] = {}
-    if "attendance" in use:
-        a = g[g["attendance_pct"].notna() & g["relation"].eq("child")].drop_duplicates(
-            ["person_id", "notification_id"])
-        for pid, x in a.groupby("person_id"):
-            # lower attendance is worse: rank by the negated percentage
-            att_by_child[pid] = [(t.date() if hasattr(t, "date") else t, -float(v), i)
-                                 for t, v, i in zip(x["event_date"], x["attendance_pct"], x["notification_id"])]
     all_dates = sorted({p[0] for pts in [*signals.values(), *att_by_child.values()] for p in pts})
     out = []
     for start in all_dates:
@@ -385,10 +402,9 @@ def family_moves(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
         return _empty()
     # windows start at each address's first notification and hold the addresses first seen within W days
     first = first.sort_values(["network_id", "first_date", "first_id"]).reset_index(drop=True)
+    many = first.groupby("network_id")["address_id"].transform("nunique") >= k
     win_rows = []
-    for nid, g in first.groupby("network_id", sort=True):
-        if g["address_id"].nunique() < k:
-            continue
+    for nid, g in first[many].groupby("network_id", sort=True):
         dates, ids = g["first_date"].tolist(), g["first_id"].tolist()
         for i, d in enumerate(dates):
             end = d + pd.Timedelta(days=w - 1)
@@ -407,7 +423,7 @@ def family_moves(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
             return f"somewhere in {a[3:]} (postcode only)"
         return labels.get(a, "?")
 
-    by_net = dict(tuple(m_all.groupby("network_id")))
+    by_net = dict(tuple(m_all[m_all["network_id"].isin(eps["network_id"])].groupby("network_id")))
     rows = []
     for r in eps.itertuples(index=False):
         places = [addr_of.get(i + "|" + r.network_id) for i in r.ids]

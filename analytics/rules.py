@@ -16,6 +16,7 @@ members involved and the weakest person link behind it.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
@@ -103,8 +104,10 @@ def _child_notes(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
-def run_rules(con: duckdb.DuckDBPyConnection, cfg: RulesConfig, now: datetime | None = None) -> dict[str, int]:
-    """Run every rule in ``cfg`` and write the alert tables; returns alerts per rule.
+def run_rules(con: duckdb.DuckDBPyConnection, cfg: RulesConfig, now: datetime | None = None,
+              timings: dict[str, float] | None = None) -> dict[str, int]:
+    """Run every rule in ``cfg`` and write the alert tables; returns alerts per rule (and, when
+    ``timings`` is given, fills it with each rule's wall time in seconds and ``assemble_and_write``).
 
     Needs the tables built by :mod:`analytics.base`, :mod:`analytics.households` and
     :mod:`analytics.family_graph`.
@@ -114,32 +117,46 @@ def run_rules(con: duckdb.DuckDBPyConnection, cfg: RulesConfig, now: datetime | 
     """
     ensure_alert_tables(con)
     run_at = _now(now)
+    timings = {} if timings is None else timings
+    t = time.perf_counter()
     _child_notes(con)
+    timings["child_notes"] = round(time.perf_counter() - t, 3)
     found = []
     for rule in cfg.rules:
+        t = time.perf_counter()
         f = DETECTORS[rule.kind](con, rule)
         if len(f):
             f = f.copy()
             f["rule"] = rule.name
             found.append(f)
+        timings[rule.name] = round(time.perf_counter() - t, 3)
     con.execute("DROP TABLE IF EXISTS _child_notes")
+    t = time.perf_counter()
     rules = {r.name: r for r in cfg.rules}
-    alerts, members = _assemble(found, rules, _family_context(con))
+    children = sorted({sid for f in found for sid, st in zip(f["subject_id"], f["subject_type"]) if st == "child"})
+    alerts, members = _assemble(found, rules, _family_context(con, children))
     _write(con, alerts, members, run_at)
+    timings["assemble_and_write"] = round(time.perf_counter() - t, 3)
     counts = {r.name: 0 for r in cfg.rules}
     for name, n in alerts.groupby("rule").size().items() if len(alerts) else []:
         counts[name] = int(n)
     return counts
 
 
-def _family_context(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
-    """child -> the rest of its family network as (person_id, relation): siblings, carers, household adults."""
-    fn = con.execute("SELECT network_id, person_id, relation FROM family_networks ORDER BY network_id, person_id").df()
-    by_net = {n: list(zip(g["person_id"], g["relation"])) for n, g in fn.groupby("network_id")}
+def _family_context(con: duckdb.DuckDBPyConnection, children: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """child -> the rest of its family network as (person_id, relation): siblings, carers, household adults
+    (for the ``children`` that are the subject of an alert)."""
+    rows = con.execute("""
+        SELECT c.person_id AS child, o.person_id,
+               CASE WHEN o.relation = 'child' THEN 'sibling' ELSE o.relation END AS relation
+        FROM family_networks c
+        JOIN family_networks o ON o.network_id = c.network_id AND o.person_id <> c.person_id
+        WHERE c.relation = 'child' AND c.person_id IN (SELECT unnest(?::VARCHAR[]))
+        ORDER BY c.person_id, o.person_id
+    """, [children]).fetchall()
     out: dict[str, list[tuple[str, str]]] = {}
-    for n, g in fn[fn["relation"] == "child"].groupby("network_id"):
-        for child in g["person_id"]:
-            out[child] = [(p, "sibling" if rel == "child" else rel) for p, rel in by_net[n] if p != child]
+    for child, pid, rel in rows:
+        out.setdefault(child, []).append((pid, rel))
     return out
 
 
