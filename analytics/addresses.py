@@ -174,6 +174,7 @@ def resolve_address_records(rec: pd.DataFrame) -> pd.DataFrame:
     streets = rec["street"].to_numpy(dtype=object)
     pcs = rec["postcode"].fillna("").to_numpy(dtype=object)
     locs = rec["locality"].to_numpy(dtype=object)
+    flats, numbers = rec["flat"].to_numpy(dtype=object), rec["number"].to_numpy(dtype=object)
     has_num = (rec["number"] != "").to_numpy()
     has_pc = pcs != ""
     rule = np.where(has_num, np.where(has_pc, "postcode", "no_postcode"), "no_house_number").astype(object)
@@ -196,10 +197,10 @@ def resolve_address_records(rec: pd.DataFrame) -> pd.DataFrame:
         roots = np.array([uf.find(i) for i in range(n)])
         by_key: dict[tuple[str, str], list[int]] = {}
         for i in anchored:
-            by_key.setdefault((rec.at[i, "flat"], rec.at[i, "number"]), []).append(i)
+            by_key.setdefault((flats[i], numbers[i]), []).append(i)
         leftover = []
         for i in loose:
-            cands = by_key.get((rec.at[i, "flat"], rec.at[i, "number"]), [])
+            cands = by_key.get((flats[i], numbers[i]), [])
             fits = set()
             if cands:
                 sc = process.extract(streets[i], streets[cands], scorer=fuzz.ratio,
@@ -271,7 +272,9 @@ def _attach_by_surname(ma: pd.DataFrame, parsed: pd.DataFrame, ent: pd.DataFrame
         subset=["ent_street"]).drop_duplicates()
     if kn.empty:
         return ma
-    by_street = {st: g for st, g in kn.groupby("ent_street", sort=False)}
+    fields = ["address_id", "ent_flat", "ent_number", "ent_loc", "surname_norm"]
+    by_street = {st: tuple(g[c].to_numpy(dtype=object) for c in fields)
+                 for st, g in kn.groupby("ent_street", sort=False)}
     streets = np.array(list(by_street), dtype=object)
     hits_of: dict[str, list[str]] = {}  # written street -> entity streets it is similar to
     settled: dict[tuple, tuple[str, str] | None] = {}  # the same written address and surname, the same answer
@@ -288,14 +291,16 @@ def _attach_by_surname(ma: pd.DataFrame, parsed: pd.DataFrame, ent: pd.DataFrame
             if st not in hits_of:
                 hits_of[st] = [h[0] for h in process.extract(st, streets, scorer=fuzz.ratio,
                                                              score_cutoff=STREET_SIM_WITHOUT_POSTCODE, limit=None)]
-            parts = [by_street[h] for h in hits_of[st]]
-            cand = pd.concat(parts) if parts else kn.iloc[:0]
-            if rule == "no_postcode_ambiguous":
-                cand = cand[(cand["ent_flat"] == key[4]) & (cand["ent_number"] == key[5])]
-            if isinstance(loc, str) and loc:
-                cand = cand[(cand["ent_loc"] == "") | (cand["ent_loc"] == loc)]
-            cand = cand[[_surname_group_match(sn, x) for x in cand["surname_norm"]]]
-            ids = cand["address_id"].unique()
+            ids = set()
+            for h in hits_of[st]:
+                for aid, flat, number, eloc, esn in zip(*by_street[h]):
+                    if rule == "no_postcode_ambiguous" and (flat != key[4] or number != key[5]):
+                        continue
+                    if isinstance(loc, str) and loc and eloc not in ("", loc):
+                        continue
+                    if _surname_group_match(sn, esn):
+                        ids.add(aid)
+            ids = sorted(ids)
             settled[key] = (ids[0], "street_and_surname_single_fit" if rule == "no_house_number"
                             else "surname_tiebreak") if len(ids) == 1 else None
         if settled[key] is not None:
@@ -355,7 +360,8 @@ def resolve_addresses(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     parsed["postcode"] = parsed["postcode"].where(parsed["postcode"].notna(), normalise_postcode(in_line))
     parsed["locality"] = parsed["locality"].str.replace(r",?\s*[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$", "",
                                                         regex=True).str.strip()
-    keyed = parsed.assign(_k=parsed[["flat", "number", "street", "locality"]].agg("|".join, axis=1)
+    keyed = parsed.assign(_k=parsed["flat"] + "|" + parsed["number"] + "|" + parsed["street"] + "|"
+                          + parsed["locality"]
                           + "|" + parsed["postcode"].fillna(""))
     distinct = keyed.drop_duplicates("_k").reset_index(drop=True)
     res = resolve_address_records(distinct[["flat", "number", "street", "locality", "postcode", "building"]])
