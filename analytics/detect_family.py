@@ -48,7 +48,7 @@ def sibling_spread(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
     """
     n_min, a_min, w = int(rule.t("min_notifications", 3)), int(rule.t("min_agencies", 2)), int(rule.window_days)
     c_min = int(rule.t("min_children", 2))
-    roles = [str(r) for r in rule.t("subject_roles", ["subject", "victim"])]
+    roles = [str(r) for r in rule.t("subject_roles", ["subject", "victim", "suspect"])]
     thr = threshold_sql(rule)
     win = con.execute(f"""
         WITH kids AS (
