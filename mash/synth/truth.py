@@ -181,6 +181,51 @@ def sibling_spread_shown(x: pd.DataFrame, nids: list[int], children: list[int]) 
     return False
 
 
+def sibling_spreads(x: pd.DataFrame, notifs: pd.DataFrame, unit_kind: np.ndarray, window: int = 90) -> pd.DataFrame:
+    """Spreads across siblings in the true data, as the delivered records show them (incidental instances).
+
+    ``x`` as for :func:`family_moves`; ``notifs`` needs ``nid, subject, sev, decision`` (row = nid). Within
+    one family unit's tied group (see :func:`delivered_ties`), a window of ``window`` days from a day holds
+    >= 3 notifications about (the subject is) children of the group, from >= 2 partners, about >= 2 of them,
+    none about one child 3 times or more, all low with no decision at or above early help; and no
+    notification at threshold names anyone of the unit in the window. One row per unit and group (the
+    first qualifying window): ``unit, pids`` (the children), ``nids``.
+    """
+    cols = ["unit", "pids", "nids"]
+    x = x[(x["unit"] >= 0)]
+    x = x[unit_kind[np.maximum(x["unit"].to_numpy(), 0)] == "family"].copy()
+    if x.empty:
+        return pd.DataFrame(columns=cols)
+    x["grp"] = delivered_ties(x)
+    nid = x["nid"].to_numpy()
+    at_threshold = (notifs["sev"].to_numpy()[nid] > 1) | notifs["decision"].isin(THRESHOLD_DECISIONS).to_numpy()[nid]
+    x["bad"] = at_threshold
+    about = x[x["child"] & (notifs["subject"].to_numpy()[nid] == x["pid"].to_numpy())]
+    about = about.drop_duplicates(["unit", "grp", "nid"])
+    n_kids = about.groupby(["unit", "grp"])["pid"].transform("nunique")
+    about = about[(n_kids >= 2) & (about.groupby(["unit", "grp"])["nid"].transform("size") >= 3)]
+    if about.empty:
+        return pd.DataFrame(columns=cols)
+    bad_days = x[x["bad"]].groupby("unit")["day"].agg(lambda s: np.sort(s.to_numpy()))
+    out = []
+    for (unit, _), g in about.sort_values(["unit", "grp", "day", "nid"], kind="stable").groupby(["unit", "grp"]):
+        days, nids, pids = g["day"].to_numpy(), g["nid"].to_numpy(), g["pid"].to_numpy()
+        parts, bad = g["partner"].to_numpy(), g["bad"].to_numpy()
+        unit_bad = bad_days.get(unit, np.array([], dtype=np.int64))
+        for start in np.unique(days):
+            sel = (days >= start) & (days <= start + window - 1)
+            if sel.sum() < 3 or bad[sel].any() or len(set(parts[sel])) < 2:
+                continue
+            per_child = pd.Series(pids[sel]).value_counts()
+            if len(per_child) < 2 or int(per_child.max()) >= 3:
+                continue
+            if ((unit_bad >= start) & (unit_bad <= start + window - 1)).any():
+                continue
+            out.append((int(unit), sorted(set(pids[sel].tolist())), nids[sel].tolist()))
+            break
+    return pd.DataFrame(out, columns=cols)
+
+
 def da_suspects(notifs: pd.DataFrame, ments: pd.DataFrame, addr_of_mention: np.ndarray) -> pd.DataFrame:
     """Adults named as suspect in police DA incidents at >=2 addresses where children were named."""
     m = ments.assign(addr=addr_of_mention)

@@ -502,10 +502,11 @@ def _write_truth(d: Path, pop, persons, addresses, notifs, ments, lineage, nl, i
     # when the address is left out or stale) and which members the records tie together
     shown = _delivered_mentions(lineage, nt, ps, pop)
     fm = T.family_moves(shown, kind)
+    ss = T.sibling_spreads(shown, notifs, kind)
     wanted = set()
     for inst in instances:
         wanted.update(inst.nids)
-    for frame in (llr, rr, fm, da):
+    for frame in (llr, rr, fm, da, ss):
         for nids in frame["nids"]:
             wanted.update(nids)
     orig = lineage[(lineage["dup"] == 0) & lineage["nid"].isin(np.fromiter(wanted, dtype=np.int64))]
@@ -563,6 +564,11 @@ def _write_truth(d: Path, pop, persons, addresses, notifs, ments, lineage, nl, i
             continue
         rows.append(dict(pattern_type="family_moves", subject_type="household", subject_id=f"H{u:07d}",
                          person_ids=";".join(pid_s(mem)), records=records(nids, mem), planted=0))
+    for u, kids, nids in zip(ss["unit"], ss["pids"], ss["nids"]):
+        if ("sibling_spread", u) in planted_units:
+            continue
+        rows.append(dict(pattern_type="sibling_spread", subject_type="household", subject_id=f"H{u:07d}",
+                         person_ids=";".join(pid_s(kids)), records=records(nids, kids), planted=0))
     for pid, nids in zip(da["pid"], da["nids"]):
         if ("da_suspect_multi_household", pid) in planted_units:
             continue

@@ -64,3 +64,22 @@ def test_sibling_spread_is_shown_only_across_children_the_records_tie_together()
     # the second child's only record has no address: nothing says the children are one family
     apart = tied.assign(addr=[100, -1, -1])
     assert not T.sibling_spread_shown(apart, planted, [10, 11])
+
+
+def test_incidental_sibling_spread_in_the_true_data():
+    """Two tied siblings, three low notifications about them from two partners in 90 days: an instance.
+    Not with a medium notification naming their mother in the window, nor when one child is the subject
+    of all three (that is the child's own low-level repeat)."""
+    x = _shown([(1, 10, 0, 100, True), (2, 11, 30, 100, True), (3, 10, 60, 100, True), (9, 12, 400, 100, False)])
+    x["partner"] = ["schools", "health", "police", "health"]
+    notifs = pd.DataFrame({"nid": range(10), "subject": [-1, 10, 11, 10, -1, -1, -1, -1, -1, 12],
+                           "sev": [1] * 10, "decision": [""] * 10})
+    got = T.sibling_spreads(x, notifs, FAMILY)
+    assert got["nids"].tolist() == [[1, 2, 3]] and got["pids"].tolist() == [[10, 11]]
+    mum_at_threshold = pd.concat([x, _shown([(4, 12, 45, 100, False)]).assign(partner="police")], ignore_index=True)
+    notifs.loc[4, ["subject", "sev"]] = [12, 2]
+    assert T.sibling_spreads(mum_at_threshold, notifs, FAMILY).empty
+    notifs.loc[4, ["subject", "sev"]] = [-1, 1]
+    one_child = x.assign(pid=[10, 10, 10, 12])
+    notifs.loc[2, "subject"] = 10
+    assert T.sibling_spreads(one_child, notifs, FAMILY).empty
