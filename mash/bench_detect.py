@@ -3,13 +3,17 @@
 ``mash bench detect --notifications 1000000``:
 
 1. generates the world (or reuses ``<workdir>/world_<n>_<seed>``; not timed as detection);
-2. ingests it into a fresh encrypted warehouse and links its person mentions, in a child process
-   (timed and measured separately, and skipped when ``<workdir>/prepared.json`` says the warehouse
-   already holds this world: ``--fresh`` redoes it);
-3. in this process, runs the whole detection (:func:`analytics.run_all` on the linkage's
-   ``mention_person``: addresses, households, family graph, every rule in ``rules.toml``, RAG and the
-   analyst outputs with ``max_pages`` alert pages) and reports the wall time of each stage and of each
-   rule, and the peak resident memory of the process (DuckDB runs in it, so its memory is included).
+2. ingests it into a fresh encrypted warehouse, in a child process (timed and measured separately, and
+   skipped when ``<workdir>/prepared.json`` says the warehouse already holds this world: ``--fresh``
+   redoes it);
+3. links its person mentions: ``links="matching"`` runs the matching engine (``mash.linking``, as the
+   pipeline does) in the child process; ``links="truth"`` uses the world's true person ids
+   (``truth/mentions.csv``), which isolates detection from linkage (at 1,000,000 notifications the
+   pipeline's linkage needs more memory than a 24 GB machine has: see BENCHMARKS.md);
+4. in this process, runs the whole detection (:func:`analytics.run_all`: addresses, households, family
+   graph, every rule in ``rules.toml``, RAG and the analyst outputs with ``max_pages`` alert pages) and
+   reports the wall time of each stage and of each rule, and the peak resident memory of the process
+   (DuckDB runs in it, so its memory is included).
 
 Results go to ``<workdir>/result.json``. Figures are recorded in ``BENCHMARKS.md``; tests never time.
 """
@@ -43,10 +47,9 @@ def _key() -> str:
     return warehouse_key()
 
 
-def _prepare(world: str, home: str, key: str) -> dict:
-    """Ingest every partner's deliveries into a fresh warehouse, then link (run in a child process)."""
+def _ingest(world: str, home: str, key: str) -> dict:
+    """Ingest every partner's deliveries into a fresh warehouse (run in a child process)."""
     from mash.ingest import ingest_partner, load_configs
-    from mash.linking import link_warehouse
     from mash.settings import Paths
     from mash.warehouse import connect
 
@@ -64,29 +67,53 @@ def _prepare(world: str, home: str, key: str) -> dict:
             ingest_partner(con, cfg, Path(world) / "landing", paths.raw_store)
         out["ingest_seconds"] = round(time.perf_counter() - t, 1)
     out["ingest_peak_rss_gb"] = round(mem.peak / 1e9, 2)
+    out["mentions"] = con.execute("SELECT count(*) FROM person_mentions").fetchall()[0][0]
+    con.execute("CHECKPOINT")
+    con.close()
+    return out
+
+
+def _link(home: str, key: str) -> dict:
+    """Run the matching engine over the warehouse, as the pipeline does (run in a child process)."""
+    from mash.linking import link_warehouse
+    from mash.settings import Paths
+    from mash.warehouse import connect
+
+    paths = Paths.from_env(Path(home))
+    con = connect(paths.warehouse, key=key)
+    out: dict = {}
     with PeakRSS() as mem:
         t = time.perf_counter()
         stats = link_warehouse(con, paths.outputs / "matching")
         out["link_seconds"] = round(time.perf_counter() - t, 1)
     out["link_peak_rss_gb"] = round(mem.peak / 1e9, 2)
-    out["mentions"] = int(stats.get("mentions", 0))
     out["persons"] = int(stats.get("persons", 0))
     con.execute("CHECKPOINT")
     con.close()
     return out
 
 
+def _in_child(fn, *args) -> dict:
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(fn, *args).result()
+
+
 def run_detect_bench(workdir: Path, notifications: int, seed: int = 11, world: Path | None = None,
-                     fresh: bool = False, max_pages: int = 100, log: Callable[[str], None] = print) -> dict:
+                     fresh: bool = False, max_pages: int = 100, links: str = "matching",
+                     log: Callable[[str], None] = print) -> dict:
     """Time graph build and every rule over a world of ``notifications``; see the module docstring."""
     from analytics.run import run_all
+    from analytics.truth import truth_mention_person
     from mash.settings import Paths
     from mash.synth import generate_world
     from mash.warehouse import connect
 
+    if links not in ("matching", "truth"):
+        raise ValueError(f"links must be 'matching' or 'truth', not {links!r}")
+
     workdir = Path(workdir).resolve()
     world = Path(world).resolve() if world else workdir / f"world_{notifications}_{seed}"
-    out: dict = {"notifications_generated": notifications, "seed": seed, "world": str(world)}
+    out: dict = {"notifications_generated": notifications, "seed": seed, "world": str(world), "links": links}
     if not (world / "truth" / "world.json").exists():
         log(f"generating {notifications:,} notifications into {world} ...")
         t = time.perf_counter()
@@ -98,24 +125,35 @@ def run_detect_bench(workdir: Path, notifications: int, seed: int = 11, world: P
     key = _key()
     prepared = json.loads(marker.read_text()) if marker.exists() else {}
     if fresh or prepared.get("world") != str(world) or not Paths.from_env(home).warehouse.exists():
-        log("ingesting and linking (a child process; timed separately) ...")
-        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-            prepared = pool.submit(_prepare, str(world), str(home), key).result()
-        prepared["world"] = str(world)
+        log("ingesting (a child process; timed separately) ...")
+        prepared = {"world": str(world), **_in_child(_ingest, str(world), str(home), key)}
         marker.write_text(json.dumps(prepared, indent=2))
-        log(f"ingest {prepared['ingest_seconds']} s, link {prepared['link_seconds']} s")
+        log(f"ingest {prepared['ingest_seconds']} s")
     else:
-        log(f"reusing the ingested and linked warehouse in {home} (--fresh to redo)")
+        log(f"reusing the ingested warehouse in {home} (--fresh to redo)")
+    if links == "matching" and "link_seconds" not in prepared:
+        log("linking with the matching engine (a child process; timed separately) ...")
+        prepared.update(_in_child(_link, str(home), key))
+        marker.write_text(json.dumps(prepared, indent=2))
+        log(f"link {prepared['link_seconds']} s")
     out["prepare"] = prepared
 
     paths = Paths.from_env(home)
     con = connect(paths.warehouse, key=key)
     out["notifications_loaded"] = con.execute("SELECT count(*) FROM notifications").fetchall()[0][0]
     out["mentions_loaded"] = con.execute("SELECT count(*) FROM person_mentions").fetchall()[0][0]
+    if links == "matching":
+        mention_person = "mention_person"
+    else:  # loading the true ids is not detection: done before the clock starts
+        t = time.perf_counter()
+        mention_person = truth_mention_person(con, world / "truth")
+        out["truth_links_seconds"] = round(time.perf_counter() - t, 1)
+        out["persons"] = int(mention_person["person_id"].nunique())
     rss_before = psutil.Process().memory_info().rss
-    log("detection: addresses, households, family graph, rules, RAG, outputs ...")
+    log(f"detection ({links} links): addresses, households, family graph, rules, RAG, outputs ...")
     with PeakRSS() as mem:
-        res = run_all(con, "mention_person", RULES, RAG, workdir / "outputs", max_pages=max_pages)
+        res = run_all(con, mention_person, RULES, RAG, workdir / "outputs", max_pages=max_pages)
+    del mention_person
     con.close()
     seconds = dict(res["seconds"])
     per_rule = seconds.pop("per_rule")

@@ -707,6 +707,8 @@ def bench_detect(
     world: Annotated[Path | None, typer.Option(help="An existing generated world to use instead.")] = None,
     fresh: Annotated[bool, typer.Option(help="Ingest and link again even if the warehouse is there.")] = False,
     max_pages: Annotated[int, typer.Option(help="Alert pages to write (the queue lists every alert).")] = 100,
+    links: Annotated[str, typer.Option(help="Person links: 'matching' (the engine, as the pipeline runs it) or "
+                                            "'truth' (the world's true person ids).")] = "matching",
 ) -> None:
     """Detection at NOTIFICATIONS synthetic notifications: graph build and every rule, per-stage seconds and
     peak memory (ingest and linkage are prepared first and timed separately)."""
@@ -715,7 +717,7 @@ def bench_detect(
     from mash.bench_detect import run_detect_bench
 
     result = run_detect_bench(workdir, notifications, seed, world=world, fresh=fresh, max_pages=max_pages,
-                              log=console.print)
+                              links=links, log=console.print)
     print(json.dumps(result, indent=2, default=str))
 
 
