@@ -195,24 +195,34 @@ def resolve_address_records(rec: pd.DataFrame) -> pd.DataFrame:
     blds = rec["building"].to_numpy(dtype=object) if "building" in rec else np.full(n, "", dtype=object)
     if len(loose):
         roots = np.array([uf.find(i) for i in range(n)])
-        by_key: dict[tuple[str, str], list[int]] = {}
+        # anchored records by flat and number, then by street: each distinct street is scored once
+        by_key: dict[tuple[str, str], dict[str, list[int]]] = {}
         for i in anchored:
-            by_key.setdefault((flats[i], numbers[i]), []).append(i)
+            by_key.setdefault((flats[i], numbers[i]), {}).setdefault(streets[i], []).append(i)
+        street_list: dict[tuple[str, str], np.ndarray] = {}
+        memo: dict[tuple, set] = {}  # the same written address fits the same entities
         leftover = []
         for i in loose:
-            cands = by_key.get((flats[i], numbers[i]), [])
-            fits = set()
-            if cands:
-                sc = process.extract(streets[i], streets[cands], scorer=fuzz.ratio,
-                                     score_cutoff=STREET_SIM_WITHOUT_POSTCODE, limit=None)
-                for _, _, pos in sc:
-                    j = cands[pos]
-                    if locs[i] == "" or locs[j] == "" or locs[i] == locs[j]:
-                        fits.add(roots[j])
-            if len(fits) > 1 and blds[i]:
-                # a building name ("Church House") picks between streets of the same name
-                same_bld = {roots[j] for j in cands if blds[j] == blds[i]} & fits
-                fits = same_bld or fits
+            key = (flats[i], numbers[i])
+            mk = (key, streets[i], locs[i], blds[i])
+            if mk not in memo:
+                cands = by_key.get(key, {})
+                fits = set()
+                if cands:
+                    if key not in street_list:
+                        street_list[key] = np.array(list(cands), dtype=object)
+                    sc = process.extract(streets[i], street_list[key], scorer=fuzz.ratio,
+                                         score_cutoff=STREET_SIM_WITHOUT_POSTCODE, limit=None)
+                    for st, _, _ in sc:
+                        for j in cands[st]:
+                            if locs[i] == "" or locs[j] == "" or locs[i] == locs[j]:
+                                fits.add(roots[j])
+                if len(fits) > 1 and blds[i]:
+                    # a building name ("Church House") picks between streets of the same name
+                    same_bld = {roots[j] for js in cands.values() for j in js if blds[j] == blds[i]} & fits
+                    fits = same_bld or fits
+                memo[mk] = fits
+            fits = memo[mk]
             if len(fits) == 1:
                 uf.union(i, next(iter(fits)))
                 rule[i] = "no_postcode_single_fit"
