@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -33,13 +34,14 @@ TABLES = ("analytics_mention_person", "link_conflicts", "notification_events", "
 
 def run_all(con: duckdb.DuckDBPyConnection, mention_person: pd.DataFrame | str, rules_path: Path | str,
             rag_path: Path | str, out_dir: Path | str, now: datetime | None = None,
-            max_pages: int | None = None) -> dict:
+            max_pages: int | None = None, on_stage: Callable[[str], None] | None = None) -> dict:
     """Addresses, households, family graph, alerts, RAG and analyst outputs, in that order.
 
     ``con`` is a read-write warehouse connection holding ``notifications``,
     ``person_mentions`` and ``deliveries``; ``mention_person`` is a DataFrame or table
     name with ``mention_id, person_id, link_probability`` from the matching
-    engine; ``now`` (Europe/London wall clock) stamps newly raised alerts.
+    engine; ``now`` (Europe/London wall clock) stamps newly raised alerts; ``on_stage(name)`` is called as
+    each stage ends.
 
     Returns ``{"counts": {...}, "paths": {...}, "seconds": {...}, "tables": [...]}``; ``seconds`` holds the
     wall time of each stage (``addresses``, ``base``, ``households``, ``family_graph``, ``rules``, ``rag``,
@@ -59,6 +61,8 @@ def run_all(con: duckdb.DuckDBPyConnection, mention_person: pd.DataFrame | str, 
         now = time.perf_counter()
         seconds[name] = round(now - last[0], 3)
         last[0] = now
+        if on_stage is not None:  # e.g. a benchmark reading the memory each stage took
+            on_stage(name)
 
     rules = load_rules(rules_path, KINDS)
     rag = load_rag(rag_path)

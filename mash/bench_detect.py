@@ -151,8 +151,11 @@ def run_detect_bench(workdir: Path, notifications: int, seed: int = 11, world: P
         out["persons"] = int(mention_person["person_id"].nunique())
     rss_before = psutil.Process().memory_info().rss
     log(f"detection ({links} links): addresses, households, family graph, rules, RAG, outputs ...")
+    stage_peak: dict[str, float] = {}
     with PeakRSS() as mem:
-        res = run_all(con, mention_person, RULES, RAG, workdir / "outputs", max_pages=max_pages)
+        res = run_all(con, mention_person, RULES, RAG, workdir / "outputs", max_pages=max_pages,
+                      on_stage=lambda name: stage_peak.__setitem__(name, round(mem.take() / 1e9, 2)))
+    overall = max([mem.peak / 1e9, *stage_peak.values()])
     del mention_person
     con.close()
     seconds = dict(res["seconds"])
@@ -166,7 +169,8 @@ def run_detect_bench(workdir: Path, notifications: int, seed: int = 11, world: P
         "link_conflicts": res["counts"]["link_conflicts"],
         "pages_written": res["counts"]["pages"],
         "rss_before_gb": round(rss_before / 1e9, 2),
-        "peak_rss_gb": round(mem.peak / 1e9, 2),
+        "peak_rss_gb": round(overall, 2),
+        "stage_peak_rss_gb": stage_peak,
         "cores": psutil.cpu_count(),
         "load_average": [round(x, 2) for x in os.getloadavg()],
     })

@@ -21,6 +21,8 @@ def test_detect_bench_reports_stages_rules_and_memory_and_reuses_the_warehouse(t
                                           "da_suspect_multi_household", "re_referral_12m", "assemble_and_write"}
     assert set(first["alerts"]) == set(first["rule_seconds"]) - {"child_notes", "assemble_and_write"}
     assert 0 < first["peak_rss_gb"] and first["pages_written"] <= 2
+    assert set(first["stage_peak_rss_gb"]) == set(stages) - {"total"}
+    assert first["peak_rss_gb"] >= max(first["stage_peak_rss_gb"].values())
     assert json.loads((tmp_path / "result.json").read_text())["stage_seconds"] == stages
     said.clear()
     again = run_detect_bench(tmp_path, 400, seed=3, max_pages=2, log=said.append)
