@@ -290,7 +290,9 @@ def _attach_by_surname(ma: pd.DataFrame, parsed: pd.DataFrame, ent: pd.DataFrame
     settled: dict[tuple, tuple[str, str] | None] = {}  # the same written address and surname, the same answer
     cols = {c: info[c].to_numpy(dtype=object) for c in ("surname_norm", "street", "locality", "match_rule", "flat",
                                                          "number")}
-    a_col, r_col = ma.columns.get_loc("address_id"), ma.columns.get_loc("match_rule")
+    # set in plain arrays and written back once: an item set on an Arrow-backed column copies the column
+    new_addr = ma["address_id"].to_numpy(dtype=object).copy()
+    new_rule = ma["match_rule"].to_numpy(dtype=object).copy()
     for idx in np.flatnonzero(todo.to_numpy()):
         sn, st, loc = cols["surname_norm"][idx], cols["street"][idx], cols["locality"][idx]
         rule = cols["match_rule"][idx]
@@ -314,7 +316,9 @@ def _attach_by_surname(ma: pd.DataFrame, parsed: pd.DataFrame, ent: pd.DataFrame
             settled[key] = (ids[0], "street_and_surname_single_fit" if rule == "no_house_number"
                             else "surname_tiebreak") if len(ids) == 1 else None
         if settled[key] is not None:
-            ma.iat[idx, a_col], ma.iat[idx, r_col] = settled[key]
+            new_addr[idx], new_rule[idx] = settled[key]
+    ma["address_id"] = pd.Series(new_addr, index=ma.index, dtype=object)
+    ma["match_rule"] = pd.Series(new_rule, index=ma.index, dtype=object)
     return ma
 
 
