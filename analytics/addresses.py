@@ -174,6 +174,7 @@ def resolve_address_records(rec: pd.DataFrame) -> pd.DataFrame:
     streets = rec["street"].to_numpy(dtype=object)
     pcs = rec["postcode"].fillna("").to_numpy(dtype=object)
     locs = rec["locality"].to_numpy(dtype=object)
+    flats, numbers = rec["flat"].to_numpy(dtype=object), rec["number"].to_numpy(dtype=object)
     has_num = (rec["number"] != "").to_numpy()
     has_pc = pcs != ""
     rule = np.where(has_num, np.where(has_pc, "postcode", "no_postcode"), "no_house_number").astype(object)
@@ -194,24 +195,34 @@ def resolve_address_records(rec: pd.DataFrame) -> pd.DataFrame:
     blds = rec["building"].to_numpy(dtype=object) if "building" in rec else np.full(n, "", dtype=object)
     if len(loose):
         roots = np.array([uf.find(i) for i in range(n)])
-        by_key: dict[tuple[str, str], list[int]] = {}
+        # anchored records by flat and number, then by street: each distinct street is scored once
+        by_key: dict[tuple[str, str], dict[str, list[int]]] = {}
         for i in anchored:
-            by_key.setdefault((rec.at[i, "flat"], rec.at[i, "number"]), []).append(i)
+            by_key.setdefault((flats[i], numbers[i]), {}).setdefault(streets[i], []).append(i)
+        street_list: dict[tuple[str, str], np.ndarray] = {}
+        memo: dict[tuple, set] = {}  # the same written address fits the same entities
         leftover = []
         for i in loose:
-            cands = by_key.get((rec.at[i, "flat"], rec.at[i, "number"]), [])
-            fits = set()
-            if cands:
-                sc = process.extract(streets[i], streets[cands], scorer=fuzz.ratio,
-                                     score_cutoff=STREET_SIM_WITHOUT_POSTCODE, limit=None)
-                for _, _, pos in sc:
-                    j = cands[pos]
-                    if locs[i] == "" or locs[j] == "" or locs[i] == locs[j]:
-                        fits.add(roots[j])
-            if len(fits) > 1 and blds[i]:
-                # a building name ("Church House") picks between streets of the same name
-                same_bld = {roots[j] for j in cands if blds[j] == blds[i]} & fits
-                fits = same_bld or fits
+            key = (flats[i], numbers[i])
+            mk = (key, streets[i], locs[i], blds[i])
+            if mk not in memo:
+                cands = by_key.get(key, {})
+                fits = set()
+                if cands:
+                    if key not in street_list:
+                        street_list[key] = np.array(list(cands), dtype=object)
+                    sc = process.extract(streets[i], street_list[key], scorer=fuzz.ratio,
+                                         score_cutoff=STREET_SIM_WITHOUT_POSTCODE, limit=None)
+                    for st, _, _ in sc:
+                        for j in cands[st]:
+                            if locs[i] == "" or locs[j] == "" or locs[i] == locs[j]:
+                                fits.add(roots[j])
+                if len(fits) > 1 and blds[i]:
+                    # a building name ("Church House") picks between streets of the same name
+                    same_bld = {roots[j] for js in cands.values() for j in js if blds[j] == blds[i]} & fits
+                    fits = same_bld or fits
+                memo[mk] = fits
+            fits = memo[mk]
             if len(fits) == 1:
                 uf.union(i, next(iter(fits)))
                 rule[i] = "no_postcode_single_fit"
@@ -266,32 +277,66 @@ def _attach_by_surname(ma: pd.DataFrame, parsed: pd.DataFrame, ent: pd.DataFrame
     known = known.assign(ent_street=known["address_id"].map(e["street"]), ent_flat=known["address_id"].map(e["flat"]),
                          ent_number=known["address_id"].map(e["number"]),
                          ent_loc=known["address_id"].map(e["locality"]))
-    streets = known["ent_street"].dropna().unique()
-    if not len(streets):
+    # who is recorded at each entity, once per (street, entity, surname): the candidates per street
+    kn = known[["ent_street", "address_id", "ent_flat", "ent_number", "ent_loc", "surname_norm"]].dropna(
+        subset=["ent_street"]).drop_duplicates()
+    if kn.empty:
         return ma
+    fields = ["address_id", "ent_flat", "ent_number", "ent_loc", "surname_norm"]
+    by_street = {st: tuple(g[c].to_numpy(dtype=object) for c in fields)
+                 for st, g in kn.groupby("ent_street", sort=False)}
+    streets = np.array(list(by_street), dtype=object)
+    hits_of: dict[str, list[str]] = {}  # written street -> entity streets it is similar to
+    settled: dict[tuple, tuple[str, str] | None] = {}  # the same written address and surname, the same answer
+    cols = {c: info[c].to_numpy(dtype=object) for c in ("surname_norm", "street", "locality", "match_rule", "flat",
+                                                         "number")}
+    # set in plain arrays and written back once: an item set on an Arrow-backed column copies the column
+    new_addr = ma["address_id"].to_numpy(dtype=object).copy()
+    new_rule = ma["match_rule"].to_numpy(dtype=object).copy()
     for idx in np.flatnonzero(todo.to_numpy()):
-        row = info.iloc[idx]
-        sn, st, loc = row["surname_norm"], row["street"], row["locality"]
+        sn, st, loc = cols["surname_norm"][idx], cols["street"][idx], cols["locality"][idx]
+        rule = cols["match_rule"][idx]
         if not isinstance(st, str) or not st:
             continue
-        hits = process.extract(st, streets, scorer=fuzz.ratio, score_cutoff=STREET_SIM_WITHOUT_POSTCODE, limit=None)
-        cand = known[known["ent_street"].isin({h[0] for h in hits})]
-        if row["match_rule"] == "no_postcode_ambiguous":
-            cand = cand[(cand["ent_flat"] == row["flat"]) & (cand["ent_number"] == row["number"])]
-        if isinstance(loc, str) and loc:
-            cand = cand[(cand["ent_loc"] == "") | (cand["ent_loc"] == loc)]
-        cand = cand[[_surname_group_match(sn, x) for x in cand["surname_norm"]]]
-        ids = cand["address_id"].unique()
-        if len(ids) == 1:
-            ma.iat[idx, ma.columns.get_loc("address_id")] = ids[0]
-            ma.iat[idx, ma.columns.get_loc("match_rule")] = (
-                "street_and_surname_single_fit" if row["match_rule"] == "no_house_number" else "surname_tiebreak")
+        key = (rule, sn, st, loc, cols["flat"][idx], cols["number"][idx])
+        if key not in settled:
+            if st not in hits_of:
+                hits_of[st] = [h[0] for h in process.extract(st, streets, scorer=fuzz.ratio,
+                                                             score_cutoff=STREET_SIM_WITHOUT_POSTCODE, limit=None)]
+            ids = set()
+            for h in hits_of[st]:
+                for aid, flat, number, eloc, esn in zip(*by_street[h]):
+                    if rule == "no_postcode_ambiguous" and (flat != key[4] or number != key[5]):
+                        continue
+                    if isinstance(loc, str) and loc and eloc not in ("", loc):
+                        continue
+                    if _surname_group_match(sn, esn):
+                        ids.add(aid)
+            ids = sorted(ids)
+            settled[key] = (ids[0], "street_and_surname_single_fit" if rule == "no_house_number"
+                            else "surname_tiebreak") if len(ids) == 1 else None
+        if settled[key] is not None:
+            new_addr[idx], new_rule[idx] = settled[key]
+    ma["address_id"] = pd.Series(new_addr, index=ma.index, dtype=object)
+    ma["match_rule"] = pd.Series(new_rule, index=ma.index, dtype=object)
     return ma
 
 
 _MA_COLUMNS = ["mention_id", "address_id", "match_rule", "address_written", "postcode_written", "postcode_norm"]
 _ENTITY_COLUMNS = ["address_id", "flat", "number", "street", "locality", "postcode", "building", "label",
                    "n_spellings", "ambiguous"]
+
+
+def _mode_by(df: pd.DataFrame, key: str, col: str) -> pd.Series:
+    """The most common ``col`` per ``key`` (ties: the one seen first), without a Python call per group.
+
+    >>> _mode_by(pd.DataFrame({"k": [1, 1, 1, 2], "v": ["a", "b", "b", "c"]}), "k", "v").tolist()
+    ['b', 'c']
+    """
+    d = pd.DataFrame({key: df[key].to_numpy(), col: df[col].to_numpy(), "_pos": np.arange(len(df))})
+    g = d.groupby([key, col], sort=False).agg(n=("_pos", "size"), first=("_pos", "min")).reset_index()
+    g = g.sort_values([key, "n", "first"], ascending=[True, False, True], kind="stable").drop_duplicates(key)
+    return g.set_index(key)[col]
 
 
 def _no_addresses(con: duckdb.DuckDBPyConnection, m: pd.DataFrame) -> dict[str, int]:
@@ -329,7 +374,8 @@ def resolve_addresses(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     parsed["postcode"] = parsed["postcode"].where(parsed["postcode"].notna(), normalise_postcode(in_line))
     parsed["locality"] = parsed["locality"].str.replace(r",?\s*[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$", "",
                                                         regex=True).str.strip()
-    keyed = parsed.assign(_k=parsed[["flat", "number", "street", "locality"]].agg("|".join, axis=1)
+    keyed = parsed.assign(_k=parsed["flat"] + "|" + parsed["number"] + "|" + parsed["street"] + "|"
+                          + parsed["locality"]
                           + "|" + parsed["postcode"].fillna(""))
     distinct = keyed.drop_duplicates("_k").reset_index(drop=True)
     res = resolve_address_records(distinct[["flat", "number", "street", "locality", "postcode", "building"]])
@@ -342,10 +388,9 @@ def resolve_addresses(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     with_ent["score"] = (with_ent["postcode"].notna().astype(int) * 2 + (with_ent["locality"] != "").astype(int))
     best = with_ent.sort_values(["entity", "score", "weight", "_k"], ascending=[True, False, False, True])
     canon = best.drop_duplicates("entity").set_index("entity")
-    pcs = with_ent.dropna(subset=["postcode"]).groupby("entity")["postcode"].agg(
-        lambda s: s.value_counts().index[0])
-    locs = with_ent[with_ent["locality"] != ""].groupby("entity")["locality"].agg(lambda s: s.value_counts().index[0])
-    blds = with_ent[with_ent["building"] != ""].groupby("entity")["building"].agg(lambda s: s.value_counts().index[0])
+    pcs = _mode_by(with_ent.dropna(subset=["postcode"]), "entity", "postcode")
+    locs = _mode_by(with_ent[with_ent["locality"] != ""], "entity", "locality")
+    blds = _mode_by(with_ent[with_ent["building"] != ""], "entity", "building")
     ent = pd.DataFrame(index=canon.index)
     ent["flat"] = canon["flat"]
     ent["number"] = canon["number"]
@@ -354,8 +399,8 @@ def resolve_addresses(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     ent["postcode"] = pcs.reindex(ent.index)
     ent["building"] = blds.reindex(ent.index).fillna("")
     ent["n_spellings"] = with_ent.groupby("entity").size().reindex(ent.index)
-    ent["ambiguous"] = with_ent.groupby("entity")["match_rule"].agg(
-        lambda s: bool((s == "no_postcode_ambiguous").any())).reindex(ent.index)
+    ent["ambiguous"] = (with_ent["match_rule"] == "no_postcode_ambiguous").groupby(with_ent["entity"]).any(
+    ).reindex(ent.index)
     ent["address_id"] = [stable_id("ADR", f, nb, st, pc if isinstance(pc, str) else "", lc, length=12)
                          for f, nb, st, pc, lc in zip(ent["flat"], ent["number"], ent["street"], ent["postcode"],
                                                       ent["locality"])]

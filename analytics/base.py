@@ -6,7 +6,11 @@
   would fake a "repeat" and, for children's social care, a re-referral.
 * ``notification_copies`` - every loaded notification id and the event it belongs to.
 * ``analytics_mention_person`` - the person links this run used (a copy of the matching engine's
-  ``mention_person``, or the ground truth's in development).
+  ``mention_person``, or the ground truth's in development), less the clusters in ``link_conflicts``.
+* ``link_conflicts`` - clusters that name one "person" twice in one notification (two rows of one
+  police occurrence, two members of one household list): two people, such as twins, merged. The
+  analytics do not rest on such a link: each mention of the cluster stands alone (``U:<mention_id>``)
+  until the link is reviewed in matching.
 * ``person_profiles`` - one row per person: most common DOB (``approx_dob`` falls back on a
   stated age), surname, name as written, sex.
 * ``linked_mentions`` - each mention of an event with its person, link probability,
@@ -25,12 +29,16 @@ from mash.sqlsafe import quote_ident
 TABLE = "analytics_mention_person"  # never the matching engine's own ``mention_person`` table
 
 
-def load_mention_person(con: duckdb.DuckDBPyConnection, mention_person: pd.DataFrame | str) -> None:
-    """Store the person links the analytics run on as ``analytics_mention_person``.
+def load_mention_person(con: duckdb.DuckDBPyConnection, mention_person: pd.DataFrame | str) -> int:
+    """Store the person links the analytics run on as ``analytics_mention_person``; returns how many
+    clusters were set aside (``link_conflicts``).
 
     ``mention_person`` is a DataFrame or the name of a table/view holding
     ``mention_id, person_id, link_probability``. Mentions it does not cover get
     a person of their own (``U:<mention_id>``, probability 1.0) so nothing is lost.
+    A cluster holding two mentions of one notification is two people (one record
+    does not name a person twice): its mentions become people of their own, and the
+    cluster is listed in ``link_conflicts`` with the notification that shows it.
 
     >>> load_mention_person(con, pd.DataFrame({"mention_id": ["m1"], "person_id": ["P1"],
     ...                                        "link_probability": [0.97]}))  # doctest: +SKIP
@@ -52,19 +60,45 @@ def load_mention_person(con: duckdb.DuckDBPyConnection, mention_person: pd.DataF
     if dup:
         # a mention in two clusters would count its notification twice for two people
         raise ValueError(f"mention_person gives {dup} mention(s) more than one person; each mention needs one")
+    return _set_aside_conflicts(con)
 
 
-def build_base(con: duckdb.DuckDBPyConnection, child_feeds: tuple[str, ...] = ()) -> dict[str, int]:
+def _set_aside_conflicts(con: duckdb.DuckDBPyConnection) -> int:
+    """Clusters naming one person twice in one notification (twins on one police occurrence, both in
+    one household list): write ``link_conflicts`` and give each of their mentions a person of its own."""
+    con.execute(f"""
+        CREATE OR REPLACE TABLE link_conflicts AS
+        SELECT mp.person_id, pm.notification_id, list(mp.mention_id ORDER BY mp.mention_id) AS mention_ids,
+               min(mp.link_probability) AS min_link_probability,
+               'named ' || count(*) || ' times in one notification: two people in one cluster' AS reason
+        FROM {TABLE} mp JOIN person_mentions pm USING (mention_id)
+        GROUP BY mp.person_id, pm.notification_id HAVING count(*) > 1
+        ORDER BY mp.person_id, pm.notification_id
+    """)
+    con.execute(f"""
+        UPDATE {TABLE} SET person_id = 'U:' || mention_id, link_probability = 1.0
+        WHERE person_id IN (SELECT person_id FROM link_conflicts)
+    """)
+    return int(con.execute("SELECT count(DISTINCT person_id) FROM link_conflicts").fetchall()[0][0])
+
+
+def build_base(con: duckdb.DuckDBPyConnection, child_feeds: tuple[str, ...] = (),
+               child_roles: tuple[str, ...] = ("child_present",),
+               child_concern_codes: tuple[str, ...] = ()) -> dict[str, int]:
     """Build ``notification_events``, ``notification_copies``, ``person_profiles`` and ``linked_mentions``.
 
     Needs ``analytics_mention_person`` (see :func:`load_mention_person`) and
     ``mention_addresses`` (see :func:`analytics.addresses.resolve_addresses`).
 
     A person is a child at an event when their age then is under 18 (DOB from any
-    of their mentions, else a stated age). With no age anywhere, the subject of a
-    notification from a feed in ``child_feeds`` (feeds that are only ever about a
-    child: a school's referrals, the public "report a concern about a child" form)
-    and a child present at an incident are children; anyone else is not.
+    of their mentions, else a stated age). With no age anywhere, these are children:
+    the subject of a notification from a feed in ``child_feeds`` (feeds that are only
+    ever about a child: a school's referrals, the public "report a concern about a
+    child" form); anyone named in a role in ``child_roles`` (``"child_present"``, or
+    ``"partner:role"`` for one feed's, such as the police's "Child Resident"); and the
+    subject or victim of a concern in ``child_concern_codes`` (``"partner:code"``, codes
+    only ever about a child: a health "was not brought", a police "missing child").
+    Anyone else is not.
 
     >>> build_base(con)["events"]  # doctest: +SKIP
     2990
@@ -123,7 +157,7 @@ def build_base(con: duckdb.DuckDBPyConnection, child_feeds: tuple[str, ...] = ()
     con.execute("""
         CREATE OR REPLACE TABLE linked_mentions AS
         WITH a AS (
-            SELECT m.*, e.event_date, e.owner_agency,
+            SELECT m.*, e.event_date, e.owner_agency, e.concern_code,
                    CASE WHEN p.dob IS NOT NULL THEN floor(date_diff('day', p.dob, e.event_date) / 365.25)
                         WHEN m.age_years IS NOT NULL THEN m.age_years
                         ELSE floor(date_diff('day', p.approx_dob, e.event_date) / 365.25) END AS age_at_event,
@@ -136,12 +170,16 @@ def build_base(con: duckdb.DuckDBPyConnection, child_feeds: tuple[str, ...] = ()
                a.age_at_event::INTEGER AS age_at_event,
                -- a child present at a police incident with no usable age is still a child
                CASE WHEN a.age_at_event IS NOT NULL THEN a.age_at_event < 18
-                    ELSE a.role = 'child_present'
+                    ELSE list_contains($child_roles::VARCHAR[], a.role)
+                         OR list_contains($child_roles::VARCHAR[], a.partner || ':' || a.role)
                          OR (a.role = 'subject' AND list_contains($child_feeds::VARCHAR[], a.partner))
+                         OR (a.role IN ('subject', 'victim')
+                             AND list_contains($child_codes::VARCHAR[], a.partner || ':' || a.concern_code))
                END AS is_child,
                a.surname_norm, a.person_surname, ma.address_id
         FROM a LEFT JOIN mention_addresses ma USING (mention_id)
-    """, {"child_feeds": list(child_feeds)})
+    """, {"child_feeds": list(child_feeds), "child_roles": list(child_roles),
+          "child_codes": list(child_concern_codes)})
     con.execute("DROP TABLE _m")
     counts = con.execute("""
         SELECT (SELECT count(*) FROM notification_events), (SELECT count(*) FROM notification_copies),

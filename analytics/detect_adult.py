@@ -51,9 +51,8 @@ def da_suspect_multi_household(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd
     if inc.empty:
         return _empty()
     win_rows = []
-    for sus, g in inc.groupby("suspect", sort=True):
-        if g["household"].nunique() < k:
-            continue
+    many = inc.groupby("suspect")["household"].transform("nunique") >= k
+    for sus, g in inc[many].groupby("suspect", sort=True):
         dates = g["event_date"].tolist()
         for i, d in enumerate(dates):
             end = d + pd.Timedelta(days=w - 1)

@@ -8,6 +8,7 @@ columns as :mod:`analytics.detect_child`.
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from analytics.detect_child import COLUMNS, _empty, threshold_params, threshold_sql
@@ -47,7 +48,7 @@ def sibling_spread(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
     """
     n_min, a_min, w = int(rule.t("min_notifications", 3)), int(rule.t("min_agencies", 2)), int(rule.window_days)
     c_min = int(rule.t("min_children", 2))
-    roles = [str(r) for r in rule.t("subject_roles", ["subject", "victim"])]
+    roles = [str(r) for r in rule.t("subject_roles", ["subject", "victim", "suspect"])]
     thr = threshold_sql(rule)
     win = con.execute(f"""
         WITH kids AS (
@@ -178,23 +179,37 @@ def escalation(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
     enough = (per >= min_points).sum(axis=1)
     rows_df = rows_df[rows_df["network_id"].isin(enough[enough >= min_signals].index)]
     found = []
-    for nid, g in rows_df.groupby("network_id", sort=True):
+    # plain Python per network (thousands of small groups: pandas per group would cost more than the work)
+    day = pd.to_datetime(rows_df["event_date"]).dt.date.to_numpy()
+    cols = {c: rows_df[c].to_numpy(dtype=object) for c in ("network_id", "relation", "person_id", "notification_id",
+                                                           "concern_type", "dash", "rag")}
+    att = rows_df["attendance_pct"].to_numpy(dtype=float)
+    sev = rows_df["severity_rank"].to_numpy()
+    nets = cols["network_id"]
+    heads = np.flatnonzero(np.r_[True, nets[1:] != nets[:-1]]) if len(nets) else np.array([], dtype=int)
+    for a, b in zip(heads, np.r_[heads[1:], len(nets)]):
+        nid = nets[a]
+        rows_ = range(a, b)
         signals: dict[str, list[tuple]] = {}
         if "dash" in use:
-            d = g[g["concern_type"].eq("domestic_abuse") & g["dash"].isin(list(DASH_RANK))].drop_duplicates(
-                "notification_id")
-            signals["dash"] = [(t.date() if hasattr(t, "date") else t, DASH_RANK[x], i)
-                               for t, x, i in zip(d["event_date"], d["dash"], d["notification_id"])]
+            signals["dash"] = _points((day[i], DASH_RANK[cols["dash"][i]], cols["notification_id"][i]) for i in rows_
+                                      if cols["concern_type"][i] == "domestic_abuse" and cols["dash"][i] in DASH_RANK)
         if "rag" in use:
-            r = g[g["rag"].isin(list(RAG_RANK)) & g["relation"].eq("child")].drop_duplicates("notification_id")
-            signals["rag"] = [(t.date() if hasattr(t, "date") else t, RAG_RANK[x], i)
-                              for t, x, i in zip(r["event_date"], r["rag"], r["notification_id"])]
+            signals["rag"] = _points((day[i], RAG_RANK[cols["rag"][i]], cols["notification_id"][i]) for i in rows_
+                                     if cols["rag"][i] in RAG_RANK and cols["relation"][i] == "child")
         if "severity" in use:
-            v = g[g["relation"].eq("child")].drop_duplicates("notification_id")
-            signals["severity"] = [(t.date() if hasattr(t, "date") else t, int(x), i)
-                                   for t, x, i in zip(v["event_date"], v["severity_rank"], v["notification_id"])]
-        found_windows = _escalation_windows(g, signals, use, w, min_points, min_signals, drop)
-        for start, end, ids, labels in found_windows:
+            signals["severity"] = _points((day[i], int(sev[i]), cols["notification_id"][i]) for i in rows_
+                                          if cols["relation"][i] == "child")
+        att_by_child: dict[str, list[tuple]] = {}
+        if "attendance" in use:
+            seen: set[tuple] = set()
+            for i in rows_:
+                key = (cols["person_id"][i], cols["notification_id"][i])
+                if cols["relation"][i] == "child" and not np.isnan(att[i]) and key not in seen:
+                    seen.add(key)
+                    # lower attendance is worse: rank by the negated percentage
+                    att_by_child.setdefault(key[0], []).append((day[i], -float(att[i]), key[1]))
+        for start, end, ids, labels in _escalation_windows(signals, att_by_child, w, min_points, min_signals, drop):
             found.append({"network_id": nid, "start": start, "end": end, "ids": ids, "labels": labels})
     if not found:
         return _empty()
@@ -218,17 +233,19 @@ def escalation(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _escalation_windows(g: pd.DataFrame, signals: dict, use: set, w: int, min_points: int, min_signals: int,
+def _points(points) -> list[tuple]:
+    """(date, rank, notification id) readings, one per notification (the first row seen)."""
+    out, seen = [], set()
+    for p in points:
+        if p[2] not in seen:
+            seen.add(p[2])
+            out.append(p)
+    return out
+
+
+def _escalation_windows(signals: dict, att_by_child: dict, w: int, min_points: int, min_signals: int,
                         drop: float) -> list[tuple]:
     """Qualifying (start, end, ids, labels) windows for one network; a window starts at each reading."""
-    att_by_child: dict[str, list[tuple]] = {}
-    if "attendance" in use:
-        a = g[g["attendance_pct"].notna() & g["relation"].eq("child")].drop_duplicates(
-            ["person_id", "notification_id"])
-        for pid, x in a.groupby("person_id"):
-            # lower attendance is worse: rank by the negated percentage
-            att_by_child[pid] = [(t.date() if hasattr(t, "date") else t, -float(v), i)
-                                 for t, v, i in zip(x["event_date"], x["attendance_pct"], x["notification_id"])]
     all_dates = sorted({p[0] for pts in [*signals.values(), *att_by_child.values()] for p in pts})
     out = []
     for start in all_dates:
@@ -274,11 +291,15 @@ def family_moves(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
 
     Counts the addresses at which the network's children are recorded, and a carer's address while that
     carer is evidenced living with the children (between the first and last time the carer is named with
-    one of the children, or recorded at one of the children's addresses) or when nothing contradicts it
-    (no child of the family recorded at another address in the following year): a carer who separates
-    and moves on, leaving the children behind, is not the family moving. Shared houses and institutions
-    never count. A record with a postcode but no address line counts as a place when the postcode is not
-    one of the family's known addresses' postcodes. Evidence is the first notification at each address
+    one of the children, or recorded at one of the children's addresses) or when nothing contradicts it:
+    the next time (within a year) a child of the family is recorded, it is at that address, or at the
+    address where the carer is next recorded (the family moved on together). A carer who separates and
+    moves on, leaving the children behind, is not the family moving, nor is a new partner's previous
+    home; a carer recorded alone at a home, then with the children at their next one, is. A carer's
+    record naming another family's children (and none of this one's) places the carer in that family's
+    home, so it never counts for this one. Shared houses and institutions never count. A record with a
+    postcode but no address line counts as a place when the postcode is not one of the family's known
+    addresses' postcodes. Evidence is the first notification at each address
     (these make the alert id); the other notifications at those addresses in the window are recorded as
     supporting evidence.
 
@@ -308,9 +329,20 @@ def family_moves(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
             SELECT DISTINCT f.network_id, m.notification_id
             FROM fam f JOIN linked_mentions m USING (person_id) WHERE f.relation = 'child'
         ),
-        carer_m AS (
+        other_kids AS (  -- notifications naming children of some other family and none of this one's
+            SELECT DISTINCT f.network_id, o.notification_id
+            FROM fam f JOIN linked_mentions c ON c.person_id = f.person_id AND f.relation = 'carer'
+            JOIN linked_mentions o ON o.notification_id = c.notification_id AND o.is_child
+            WHERE o.person_id NOT IN (SELECT person_id FROM fam k WHERE k.network_id = f.network_id
+                                      AND k.relation = 'child')
+              AND NOT EXISTS (SELECT 1 FROM kid_n n WHERE n.network_id = f.network_id
+                              AND n.notification_id = o.notification_id)
+        ),
+        carer_m AS (  -- a carer recorded with another family's children is in that family's home, not this one's
             SELECT f.network_id, f.person_id, lm.address_id, lm.notification_id, lm.event_date
             FROM fam f JOIN lm USING (person_id) WHERE f.relation = 'carer' AND $count_carers
+              AND NOT EXISTS (SELECT 1 FROM other_kids x WHERE x.network_id = f.network_id
+                              AND x.notification_id = lm.notification_id)
         ),
         with_kids AS (  -- when each carer is evidenced with the children
             SELECT c.network_id, c.person_id, min(c2.event_date) AS d0, max(c2.event_date) AS d1
@@ -321,16 +353,37 @@ def family_moves(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
                OR EXISTS (SELECT 1 FROM kid_m k WHERE k.network_id = c.network_id AND k.address_id = c2.address_id)
             GROUP BY ALL
         ),
+        next_kid AS (  -- where the children are next recorded, within a year after each carer record
+            SELECT c.network_id, c.person_id, c.notification_id, c.address_id, c.event_date,
+                   k.address_id AS kid_address
+            FROM carer_m c JOIN kid_m k ON k.network_id = c.network_id AND k.event_date > c.event_date
+             AND k.event_date <= c.event_date + INTERVAL 365 DAY
+            QUALIFY k.event_date = min(k.event_date) OVER (
+                PARTITION BY c.network_id, c.person_id, c.notification_id, c.address_id)
+        ),
+        next_carer AS (  -- where the carer is next recorded somewhere else
+            SELECT c.network_id, c.person_id, c.notification_id, c.address_id, o.address_id AS carer_address
+            FROM carer_m c JOIN carer_m o ON o.network_id = c.network_id AND o.person_id = c.person_id
+             AND o.address_id <> c.address_id AND o.event_date > c.event_date
+            QUALIFY o.event_date = min(o.event_date) OVER (
+                PARTITION BY c.network_id, c.person_id, c.notification_id, c.address_id)
+        ),
+        contradicted AS (  -- the children next recorded somewhere else, and not where the carer went next
+            SELECT DISTINCT n.network_id, n.person_id, n.notification_id, n.address_id FROM next_kid n
+            WHERE n.kid_address <> n.address_id
+              AND NOT EXISTS (SELECT 1 FROM next_carer x WHERE x.network_id = n.network_id
+                              AND x.person_id = n.person_id AND x.notification_id = n.notification_id
+                              AND x.address_id = n.address_id AND x.carer_address = n.kid_address)
+        ),
         m AS (
             SELECT network_id, address_id, notification_id, event_date FROM kid_m
             UNION ALL
             SELECT c.network_id, c.address_id, c.notification_id, c.event_date
             FROM carer_m c LEFT JOIN with_kids w USING (network_id, person_id)
             WHERE c.event_date BETWEEN w.d0 AND w.d1
-               -- or not contradicted: no child of the family recorded somewhere else in the year after
-               OR NOT EXISTS (SELECT 1 FROM kid_m k WHERE k.network_id = c.network_id
-                              AND k.address_id <> c.address_id
-                              AND k.event_date > c.event_date AND k.event_date <= c.event_date + INTERVAL 365 DAY)
+               OR NOT EXISTS (SELECT 1 FROM contradicted x WHERE x.network_id = c.network_id
+                              AND x.person_id = c.person_id AND x.notification_id = c.notification_id
+                              AND x.address_id = c.address_id)
         )
         SELECT DISTINCT network_id, address_id, notification_id, event_date FROM m
     """, {"count_carers": carers}).df()
@@ -349,10 +402,9 @@ def family_moves(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
         return _empty()
     # windows start at each address's first notification and hold the addresses first seen within W days
     first = first.sort_values(["network_id", "first_date", "first_id"]).reset_index(drop=True)
+    many = first.groupby("network_id")["address_id"].transform("nunique") >= k
     win_rows = []
-    for nid, g in first.groupby("network_id", sort=True):
-        if g["address_id"].nunique() < k:
-            continue
+    for nid, g in first[many].groupby("network_id", sort=True):
         dates, ids = g["first_date"].tolist(), g["first_id"].tolist()
         for i, d in enumerate(dates):
             end = d + pd.Timedelta(days=w - 1)
@@ -371,7 +423,7 @@ def family_moves(con: duckdb.DuckDBPyConnection, rule: Rule) -> pd.DataFrame:
             return f"somewhere in {a[3:]} (postcode only)"
         return labels.get(a, "?")
 
-    by_net = dict(tuple(m_all.groupby("network_id")))
+    by_net = dict(tuple(m_all[m_all["network_id"].isin(eps["network_id"])].groupby("network_id")))
     rows = []
     for r in eps.itertuples(index=False):
         places = [addr_of.get(i + "|" + r.network_id) for i in r.ids]

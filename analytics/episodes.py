@@ -29,10 +29,14 @@ def merge_windows(w: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     same = pd.Series(True, index=w.index)
     for k in keys:
         same &= w[k].eq(w[k].shift())
-    prev_end = w.groupby(keys, sort=False)["end"].transform(lambda s: s.cummax().shift())
+    # the latest end so far within the subject; shifted by one row (a subject's first row starts an episode
+    # anyway, so what it sees from the subject before does not matter)
+    prev_end = w.groupby(keys, sort=False)["end"].cummax().shift()
     new = ~same | (w["start"] > prev_end)
     w["episode"] = new.cumsum()
     out = w.groupby("episode", sort=True).agg(
-        **{k: (k, "first") for k in keys}, start=("start", "min"), end=("end", "max"),
-        ids=("ids", lambda s: sorted({x for lst in s for x in lst})))
+        **{k: (k, "first") for k in keys}, start=("start", "min"), end=("end", "max"))
+    ids = (w[["episode", "ids"]].explode("ids").dropna().drop_duplicates()
+           .sort_values(["episode", "ids"], kind="stable").groupby("episode")["ids"].agg(list))
+    out["ids"] = [ids.get(e, []) for e in out.index]
     return out.reset_index(drop=True)

@@ -18,9 +18,10 @@ incidental: the truth lists every instance its rule finds in the true data, so
 a correct detector is not punished for finding a real, unplanted one).
 Precision for T = alerts matching at least one pattern / alerts.
 
-Verified precision: the truth lists incidental instances only for some pattern
-types (none for ``sibling_spread`` or ``escalation``), so an alert that matches
-no listed pattern may still be a real instance. Each unmatched alert is checked
+Verified precision: the truth lists incidental instances for every pattern type
+but ``escalation`` (and lists only what the delivered records show, see
+:mod:`mash.synth`), so an alert that matches no listed pattern may still be a
+real instance the truth's rule reads differently. Each unmatched alert is checked
 against the true data: for a household or family-network alert, every evidence
 notification's true subject lived in **one** true household unit
 (``truth/notifications.csv`` ``household_id``); for a person alert, the alert's

@@ -15,13 +15,20 @@ victim_suspect         weak      victim and suspect of one incident (often an ex
 suspect_other          weak      suspect and anyone else named
 co_mentioned           weak      any other pair named together
 co_resident            strong    both placed at one address entity (a ``household``, never
-                                 a shared house or institution) within ``co_residence_days``
+                                 a shared house or institution) within ``co_residence_days``;
+                                 dated by the overlap of their spells, or by the gap between
+                                 them when they do not overlap
 parent_child           strong    INFERRED, rule ``age_gap_15_50_shared_surname_or_address``:
                                  a strong link, age gap 15-50 years and a shared surname
                                  group or a shared address
 sibling                strong    INFERRED, rule ``children_same_home``: two children with a
-                                 strong link and an age gap under 15 years (or unknown)
+                                 strong link and an age gap under 15 years (or unknown);
+                                 or rule ``children_of_one_parent``: two children each
+                                 with an inferred ``parent_child`` edge, with a shared
+                                 surname, to one adult (age gap under 15 years or unknown)
 =====================  ========  ===========================================================
+
+Every edge has ``first_date <= last_date``.
 
 Family networks (table ``family_networks``): children are grouped into sibling
 groups along ``sibling`` edges only; the network of a child is its sibling group,
@@ -46,6 +53,7 @@ STRONG = ("declared_household", "carer_child", "child_child", "co_resident", "pa
 CARER_ROLES = ("parent_carer", "victim", "subject", "referrer", "household_member")
 PARENT_CHILD_RULE = "age_gap_15_50_shared_surname_or_address"
 SIBLING_RULE = "children_same_home"
+ONE_PARENT_RULE = "children_of_one_parent"
 
 
 @dataclass(frozen=True)
@@ -105,8 +113,11 @@ def _edges_sql(s: GraphSettings) -> str:
         SELECT least(a.person_id, b.person_id) AS person_a, greatest(a.person_id, b.person_id) AS person_b,
                'co_resident' AS edge_type, 'address' AS source,
                list(DISTINCT a.address_id ORDER BY a.address_id) AS evidence,
-               min(greatest(a.from_date, b.from_date)) AS first_date,
-               max(least(a.to_date, b.to_date)) AS last_date, true AS same_address
+               -- overlapping spells: the overlap; spells up to co_residence_days apart: the gap between
+               -- them, from the end of the earlier to the start of the later (never first > last)
+               min(least(greatest(a.from_date, b.from_date), least(a.to_date, b.to_date))) AS first_date,
+               max(greatest(greatest(a.from_date, b.from_date), least(a.to_date, b.to_date))) AS last_date,
+               true AS same_address
         FROM household_spells a
         JOIN household_spells b ON a.address_id = b.address_id AND a.person_id < b.person_id
         JOIN address_profiles ap ON ap.address_id = a.address_id AND ap.kind = 'household'
@@ -154,7 +165,8 @@ def build_family_graph(con: duckdb.DuckDBPyConnection, settings: GraphSettings |
               ON cb.person_id = l.person_b
         )
         SELECT person_a, person_b, 'parent_child' AS edge_type, 'inferred' AS source,
-               because AS evidence, first_date, last_date, same_address,
+               because AS evidence, first_date, last_date, same_address, '{PARENT_CHILD_RULE}' AS rule,
+               coalesce(same_surname, false) AS same_surname,
                CASE WHEN dob_a < dob_b THEN person_a ELSE person_b END || ' parent of ' ||
                CASE WHEN dob_a < dob_b THEN person_b ELSE person_a END ||
                ' (age gap ' || round(gap, 1) || ' years' ||
@@ -166,24 +178,61 @@ def build_family_graph(con: duckdb.DuckDBPyConnection, settings: GraphSettings |
           AND (a_child OR b_child)
         UNION ALL
         SELECT person_a, person_b, 'sibling', 'inferred', because, first_date, last_date, same_address,
+               '{SIBLING_RULE}', coalesce(same_surname, false),
                'children with a strong link (' || array_to_string(because, ', ') || '), age gap '
                || coalesce(round(gap, 1) || ' years', 'unknown') AS detail
         FROM x WHERE a_child AND b_child AND coalesce(gap < {float(s.sibling_max_gap_years)}, true)
+    """)
+    # two children of one parent (each sharing the parent's surname) are siblings even when no record names
+    # them together: a father seen with one child at one home and another child at the next
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _one_parent AS
+        WITH kid AS (SELECT person_id FROM linked_mentions GROUP BY 1 HAVING bool_or(is_child)),
+        pc AS (
+            SELECT CASE WHEN pa.approx_dob < pb.approx_dob THEN i.person_a ELSE i.person_b END AS parent,
+                   CASE WHEN pa.approx_dob < pb.approx_dob THEN i.person_b ELSE i.person_a END AS child,
+                   i.first_date, i.last_date
+            FROM _inferred i
+            JOIN person_profiles pa ON pa.person_id = i.person_a
+            JOIN person_profiles pb ON pb.person_id = i.person_b
+            WHERE i.edge_type = 'parent_child' AND i.same_surname
+        ),
+        pairs AS (
+            SELECT x.parent, least(x.child, y.child) AS person_a, greatest(x.child, y.child) AS person_b,
+                   least(x.first_date, y.first_date) AS first_date, greatest(x.last_date, y.last_date) AS last_date
+            FROM pc x JOIN pc y ON x.parent = y.parent AND x.child < y.child
+            WHERE x.child IN (SELECT person_id FROM kid) AND y.child IN (SELECT person_id FROM kid)
+        )
+        SELECT p.person_a, p.person_b, 'sibling' AS edge_type, 'inferred' AS source, ['parent_child'] AS evidence,
+               min(p.first_date) AS first_date, max(p.last_date) AS last_date, false AS same_address,
+               '{ONE_PARENT_RULE}' AS rule, true AS same_surname,
+               'children of one parent (' || string_agg(DISTINCT p.parent, ', ' ORDER BY p.parent) ||
+               ', shared surname), age gap ' ||
+               coalesce(round(abs(date_diff('day', a.approx_dob, b.approx_dob)) / 365.25, 1) || ' years', 'unknown')
+                   AS detail
+        FROM pairs p
+        JOIN person_profiles a ON a.person_id = p.person_a
+        JOIN person_profiles b ON b.person_id = p.person_b
+        WHERE coalesce(abs(date_diff('day', a.approx_dob, b.approx_dob)) / 365.25
+                       < {float(s.sibling_max_gap_years)}, true)
+          AND NOT EXISTS (SELECT 1 FROM _inferred s WHERE s.edge_type = 'sibling'
+                          AND s.person_a = p.person_a AND s.person_b = p.person_b)
+        GROUP BY p.person_a, p.person_b, a.approx_dob, b.approx_dob
     """)
     con.execute(f"""
         CREATE OR REPLACE TABLE family_edges AS
         SELECT person_a, person_b, edge_type,
                CASE WHEN edge_type IN ({strong}) THEN 'strong' ELSE 'weak' END AS strength,
-               source = 'inferred' AS inferred,
-               CASE edge_type WHEN 'parent_child' THEN '{PARENT_CHILD_RULE}'
-                              WHEN 'sibling' THEN '{SIBLING_RULE}' END AS rule,
+               source = 'inferred' AS inferred, rule,
                source, array_to_string(evidence, ';') AS evidence, len(evidence) AS n_evidence,
                first_date, last_date, detail
-        FROM (SELECT *, NULL::VARCHAR AS detail FROM _base_edges UNION ALL SELECT * FROM _inferred)
+        FROM (SELECT *, NULL::VARCHAR AS rule, NULL::VARCHAR AS detail FROM _base_edges
+              UNION ALL SELECT * EXCLUDE (same_surname) FROM _inferred
+              UNION ALL SELECT * EXCLUDE (same_surname) FROM _one_parent)
         ORDER BY person_a, person_b, edge_type
     """)
-    con.execute("DROP TABLE _base_edges")
-    con.execute("DROP TABLE _inferred")
+    for t in ("_base_edges", "_inferred", "_one_parent"):
+        con.execute(f"DROP TABLE {t}")
     nets = _networks(con)
     replace_table(con, "family_networks", nets)
     counts = con.execute("""

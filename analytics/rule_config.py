@@ -72,7 +72,16 @@ class RulesConfig:
     households: SharedAddressRule
     graph: GraphSettings
     child_feeds: tuple[str, ...] = ()  # [people]: feeds whose subject is always a child
+    child_roles: tuple[str, ...] = ("child_present",)  # [people]: roles ("role" or "partner:role") of a child
+    child_concern_codes: tuple[str, ...] = ()  # [people]: "partner:code" only ever about a child
     path: Path | None = None
+
+    @property
+    def people(self) -> dict[str, tuple[str, ...]]:
+        """Who counts as a child when no DOB or age is recorded: the keyword arguments of
+        :func:`analytics.base.build_base`."""
+        return {"child_feeds": self.child_feeds, "child_roles": self.child_roles,
+                "child_concern_codes": self.child_concern_codes}
 
     def by_name(self, name: str) -> Rule:
         for r in self.rules:
@@ -126,10 +135,13 @@ def rules_from_dict(raw: dict, path: Path | None = None, known_kinds: frozenset[
                           pattern_type=r.get("pattern_type", "")))
     h = raw.get("households", {})
     g = raw.get("family_graph", {})
+    people = raw.get("people", {})
     return RulesConfig(
         rules=tuple(rules),
         households=SharedAddressRule(**{k: int(v) for k, v in h.items()}),
         graph=GraphSettings(**g),
-        child_feeds=tuple(raw.get("people", {}).get("child_feeds", ())),
+        child_feeds=tuple(str(x) for x in people.get("child_feeds", ())),
+        child_roles=tuple(str(x) for x in people.get("child_roles", ("child_present",))),
+        child_concern_codes=tuple(str(x) for x in people.get("child_concern_codes", ())),
         path=path,
     )

@@ -16,6 +16,7 @@ members involved and the weakest person link behind it.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
@@ -25,7 +26,7 @@ import pandas as pd
 
 from analytics import detect_adult, detect_child, detect_family
 from analytics.rule_config import Rule, RulesConfig
-from analytics.sqlutil import replace_table, stable_id
+from analytics.sqlutil import stable_id
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -103,8 +104,10 @@ def _child_notes(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
-def run_rules(con: duckdb.DuckDBPyConnection, cfg: RulesConfig, now: datetime | None = None) -> dict[str, int]:
-    """Run every rule in ``cfg`` and write the alert tables; returns alerts per rule.
+def run_rules(con: duckdb.DuckDBPyConnection, cfg: RulesConfig, now: datetime | None = None,
+              timings: dict[str, float] | None = None) -> dict[str, int]:
+    """Run every rule in ``cfg`` and write the alert tables; returns alerts per rule (and, when
+    ``timings`` is given, fills it with each rule's wall time in seconds and ``assemble_and_write``).
 
     Needs the tables built by :mod:`analytics.base`, :mod:`analytics.households` and
     :mod:`analytics.family_graph`.
@@ -114,37 +117,79 @@ def run_rules(con: duckdb.DuckDBPyConnection, cfg: RulesConfig, now: datetime | 
     """
     ensure_alert_tables(con)
     run_at = _now(now)
+    timings = {} if timings is None else timings
+    t = time.perf_counter()
     _child_notes(con)
-    found = []
+    timings["child_notes"] = round(time.perf_counter() - t, 3)
+    # each rule's alerts are staged in DuckDB as soon as they are found: memory holds one rule's at a time
+    con.execute(STAGING_DDL)
+    rules = {r.name: r for r in cfg.rules}
+    counts = {r.name: 0 for r in cfg.rules}
+    staging = 0.0
     for rule in cfg.rules:
+        t = time.perf_counter()
         f = DETECTORS[rule.kind](con, rule)
+        timings[rule.name] = round(time.perf_counter() - t, 3)
+        t = time.perf_counter()
         if len(f):
             f = f.copy()
             f["rule"] = rule.name
-            found.append(f)
+            alerts, members = _assemble([f], rules)
+            _stage(con, alerts, members)
+            counts[rule.name] = int(len(alerts))
+        staging += time.perf_counter() - t
     con.execute("DROP TABLE IF EXISTS _child_notes")
-    rules = {r.name: r for r in cfg.rules}
-    alerts, members = _assemble(found, rules, _family_context(con))
-    _write(con, alerts, members, run_at)
-    counts = {r.name: 0 for r in cfg.rules}
-    for name, n in alerts.groupby("rule").size().items() if len(alerts) else []:
-        counts[name] = int(n)
+    t = time.perf_counter()
+    _add_family_context(con)
+    _write(con, run_at)
+    timings["assemble_and_write"] = round(staging + time.perf_counter() - t, 3)
     return counts
 
 
-def _family_context(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
-    """child -> the rest of its family network as (person_id, relation): siblings, carers, household adults."""
-    fn = con.execute("SELECT network_id, person_id, relation FROM family_networks ORDER BY network_id, person_id").df()
-    by_net = {n: list(zip(g["person_id"], g["relation"])) for n, g in fn.groupby("network_id")}
-    out: dict[str, list[tuple[str, str]]] = {}
-    for n, g in fn[fn["relation"] == "child"].groupby("network_id"):
-        for child in g["person_id"]:
-            out[child] = [(p, "sibling" if rel == "child" else rel) for p, rel in by_net[n] if p != child]
-    return out
+STAGING_DDL = """
+CREATE OR REPLACE TEMP TABLE _alert_found (
+    alert_id VARCHAR, rule VARCHAR, rule_kind VARCHAR, priority INTEGER, in_queue BOOLEAN, pattern_type VARCHAR,
+    subject_type VARCHAR, subject_id VARCHAR, window_days INTEGER, thresholds VARCHAR, description VARCHAR,
+    explanation VARCHAR
+);
+CREATE OR REPLACE TEMP TABLE _alert_ev (alert_id VARCHAR, notification_id VARCHAR, evidence_role VARCHAR);
+CREATE OR REPLACE TEMP TABLE _alert_mem (alert_id VARCHAR, person_id VARCHAR, relation VARCHAR);
+"""
 
 
-def _assemble(found: list[pd.DataFrame], rules: dict[str, Rule],
-              family: dict[str, list[tuple[str, str]]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _stage(con: duckdb.DuckDBPyConnection, alerts: pd.DataFrame, members: pd.DataFrame) -> None:
+    """Append one rule's alerts, their evidence (trigger and supporting) and members to the staging tables."""
+    ev = alerts[["alert_id", "evidence"]].explode("evidence").rename(columns={"evidence": "notification_id"})
+    ev = ev.dropna().assign(evidence_role="trigger")
+    sup = alerts[["alert_id", "supporting"]].explode("supporting").rename(columns={"supporting": "notification_id"})
+    sup = sup.dropna().assign(evidence_role="supporting")
+    con.register("_df_found", alerts.drop(columns=["evidence", "supporting"]))
+    con.register("_df_ev", pd.concat([ev, sup], ignore_index=True))
+    con.register("_df_mem", members)
+    try:
+        con.execute("INSERT INTO _alert_found BY NAME SELECT * FROM _df_found")
+        con.execute("INSERT INTO _alert_ev BY NAME SELECT * FROM _df_ev")
+        con.execute("INSERT INTO _alert_mem BY NAME SELECT * FROM _df_mem")
+    finally:
+        for name in ("_df_found", "_df_ev", "_df_mem"):
+            con.unregister(name)
+
+
+def _add_family_context(con: duckdb.DuckDBPyConnection) -> None:
+    """A child's alert also names the child's family network (siblings, carers, household adults), so the
+    analyst sees who else is involved."""
+    con.execute("""
+        INSERT INTO _alert_mem
+        SELECT a.alert_id, o.person_id, CASE WHEN o.relation = 'child' THEN 'sibling' ELSE o.relation END
+        FROM _alert_found a
+        JOIN family_networks c ON c.person_id = a.subject_id AND c.relation = 'child'
+        JOIN family_networks o ON o.network_id = c.network_id AND o.person_id <> c.person_id
+        WHERE a.subject_type = 'child'
+          AND NOT EXISTS (SELECT 1 FROM _alert_mem m WHERE m.alert_id = a.alert_id AND m.person_id = o.person_id)
+    """)
+
+
+def _assemble(found: list[pd.DataFrame], rules: dict[str, Rule]) -> tuple[pd.DataFrame, pd.DataFrame]:
     cols = ["alert_id", "rule", "rule_kind", "priority", "in_queue", "pattern_type", "subject_type", "subject_id",
             "window_days", "thresholds", "description", "explanation", "evidence", "supporting"]
     if not found:
@@ -165,24 +210,14 @@ def _assemble(found: list[pd.DataFrame], rules: dict[str, Rule],
     f["window_days"] = f["rule"].map(lambda n: rules[n].window_days)
     f["thresholds"] = f["rule"].map(lambda n: rules[n].thresholds_text())
     f["description"] = f["rule"].map(lambda n: rules[n].description)
-    # a child's alert also names the child's family network, so the analyst sees who else is involved
-    f["members"] = [list(ms) + (family.get(sid, []) if st == "child" else [])
-                    for ms, sid, st in zip(f["members"], f["subject_id"], f["subject_type"])]
     mem = [(a, p, rel) for a, ms in zip(f["alert_id"], f["members"]) for p, rel in ms]
     members = pd.DataFrame(mem, columns=["alert_id", "person_id", "relation"]).drop_duplicates(
         ["alert_id", "person_id"])
     return f[cols], members
 
 
-def _write(con: duckdb.DuckDBPyConnection, alerts: pd.DataFrame, members: pd.DataFrame, run_at: datetime) -> None:
-    ev = alerts[["alert_id", "evidence"]].explode("evidence").rename(columns={"evidence": "notification_id"})
-    ev = ev.dropna().assign(evidence_role="trigger")
-    sup = alerts[["alert_id", "supporting"]].explode("supporting").rename(columns={"supporting": "notification_id"})
-    sup = sup.dropna().assign(evidence_role="supporting")
-    ev = pd.concat([ev, sup], ignore_index=True)
-    replace_table(con, "_alert_found", alerts.drop(columns=["evidence", "supporting"]))
-    replace_table(con, "_alert_ev", ev)
-    replace_table(con, "_alert_mem", members)
+def _write(con: duckdb.DuckDBPyConnection, run_at: datetime) -> None:
+    """The alert tables from the staged alerts, evidence and members."""
     con.execute("""
         CREATE OR REPLACE TABLE alert_members AS
         SELECT m.alert_id, m.person_id, m.relation, p.display_name AS name, p.dob,

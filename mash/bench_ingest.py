@@ -41,6 +41,12 @@ class PeakRSS:
         self._thread.start()
         return self
 
+    def take(self) -> int:
+        """The peak since the last ``take`` (or the start), then start over from the current level."""
+        now = self._proc.memory_info().rss
+        peak, self.peak = max(self.peak, now), now
+        return peak
+
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()

@@ -712,6 +712,29 @@ def bench_ingest(
     console.print(result)
 
 
+@bench_app.command("detect")
+def bench_detect(
+    notifications: Annotated[int, typer.Option(help="World size.")] = 1_000_000,
+    workdir: Annotated[Path, typer.Option(help="Scratch folder (kept between runs to reuse the world and the "
+                                                "ingested, linked warehouse).")] = Path("bench_out/detect"),
+    seed: int = 11,
+    world: Annotated[Path | None, typer.Option(help="An existing generated world to use instead.")] = None,
+    fresh: Annotated[bool, typer.Option(help="Ingest and link again even if the warehouse is there.")] = False,
+    max_pages: Annotated[int, typer.Option(help="Alert pages to write (the queue lists every alert).")] = 100,
+    links: Annotated[str, typer.Option(help="Person links: 'matching' (the engine, as the pipeline runs it) or "
+                                            "'truth' (the world's true person ids).")] = "matching",
+) -> None:
+    """Detection at NOTIFICATIONS synthetic notifications: graph build and every rule, per-stage seconds and
+    peak memory (ingest and linkage are prepared first and timed separately)."""
+    import json
+
+    from mash.bench_detect import run_detect_bench
+
+    result = run_detect_bench(workdir, notifications, seed, world=world, fresh=fresh, max_pages=max_pages,
+                              links=links, log=console.print)
+    print(json.dumps(result, indent=2, default=str))
+
+
 def main() -> None:  # pragma: no cover
     app()
 

@@ -13,6 +13,12 @@ the header); ``member_position`` is 0 for the row's own person and 1..k for the 
 household-member list. Household subject ids in ``patterns.csv`` (``H0000123``) are the prefix of
 the ``household_id`` spells (``H0000123-0``, ``H0000123-1`` ... one per address).
 
+``patterns.csv`` claims only what the delivered records show. A planted request that did not resolve is
+left out; family patterns (``family_moves``, ``sibling_spread``) count only the addresses the records
+place people at on the day (not a blank, stale, street-only or ambiguous line) and only family members
+the records tie together (named in one notification, or placed at one address within a year). Incidental
+instances (``planted = 0``) are listed for every pattern type but ``escalation``.
+
 Everything is synthetic: names come from curated lists, addresses use the non-existent postcode
 area ``MH``, identifiers are minted with valid check characters but are random.
 

@@ -47,7 +47,8 @@ def deliver(rng: np.random.Generator, rates: NoiseRates, partner: str, rows: pd.
     """Assign files and row numbers.
 
     Returns (rows with ``_file``/``_row``/``_dup``, mention lineage, notification lineage).
-    ``ments`` needs nid, pid, rowkey, pos, noise.
+    ``ments`` needs nid, pid, rowkey, pos, noise (and optionally ``addr_d``, the true address the
+    delivered row shows, -1 for none; carried into the lineage as ``addr``).
     """
     nt = notifs.set_index("nid")
     period, label = periods(partner, nt["reported"].to_numpy(), start_day)
@@ -95,6 +96,7 @@ def deliver(rng: np.random.Generator, rates: NoiseRates, partner: str, rows: pd.
         "partner": partner, "file_name": mm["_file"].to_numpy(), "row_number": mm["_row"].to_numpy(),
         "member_position": mm["pos"].to_numpy(), "person_id": mm["pid"].to_numpy(),
         "nid": mm["nid"].to_numpy(), "dup": mm["_dup"].to_numpy(), "noise": mm["noise"].to_numpy(),
+        "addr": mm["addr_d"].to_numpy() if "addr_d" in mm else np.full(len(mm), -1, dtype=np.int64),
     })
 
     # notification lineage (one row per delivered copy); an occurrence's rows are contiguous in its file

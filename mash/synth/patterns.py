@@ -10,12 +10,15 @@ Rules (the same ones :mod:`mash.synth.truth` uses to find incidental instances):
   and every notification naming the child in that window is low severity with no CSC decision
   at or above early help.
 * ``sibling_spread`` - >=3 low-level notifications within 90 days about 2-4 siblings of one
-  household from >=2 partners, no child named in 3 or more of them.
+  household from >=2 partners, no child named in 3 or more of them (listed only when the delivered
+  records tie the siblings together: :func:`mash.synth.truth.sibling_spread_shown`; incidental instances:
+  :func:`mash.synth.truth.sibling_spreads`).
 * ``escalation`` - one family's notifications over months with rising severity:
   DASH Standard -> Medium -> High, attendance falling, CSC RAG G -> A -> R.
 * ``da_suspect_multi_household`` - an adult named as suspect in police domestic incidents at
   >=2 different addresses where children were named.
-* ``family_moves`` - one family notified under >=3 different addresses.
+* ``family_moves`` - one family notified under >=3 different addresses (as the delivered records show
+  them: see :func:`mash.synth.truth.family_moves`).
 * ``re_referral`` - a child referred to CSC (decision Referral or Strategy) again within 365 days.
 """
 

@@ -71,6 +71,14 @@ def recorded_mentions(rng: np.random.Generator, rates: NoiseRates, pop: Populati
     tags.update(t)
     used_addr = np.where(tags["stale_address"], prev_addr, addr)
     m["addr"] = addr
+    # where the record shows the person living that day: their address; -1 when no line is recorded, the
+    # line is stale (an old address is not where they lived then), or there is no postcode and another
+    # address in the area has the same first line (the record cannot say which). A renderer that leaves
+    # the line out (the public online form) sets -1 too
+    line_unique = ~pd.Series(line).duplicated(keep=False).to_numpy()
+    m["addr_unique"] = line_unique[np.maximum(addr, 0)] & (addr >= 0)
+    says_which = (r_pc != "") | m["addr_unique"].to_numpy()
+    m["addr_r"] = np.where((r_line != "") & ~tags["stale_address"] & says_which & (addr >= 0), addr, -1)
     ob = lambda a: pd.Series(np.asarray(a, dtype=object), index=m.index, dtype=object)  # noqa: E731
     m["given_r"], m["family_r"], m["dob_r"], m["sex"] = ob(rg), ob(rf), rdob, ob(sex)
     m["line_r"], m["pc_r"] = ob(r_line), ob(r_pc)
@@ -434,6 +442,9 @@ def render_online(rng, notifs, m):
     street_only = np.array([" ".join(s.split(" ")[1:]) if s and s[0].isdigit() else s for s in line], dtype=object)
     ra = rng.random(n)
     address = np.where(ra < 0.35, line, np.where(ra < 0.5, street_only, ""))
+    # a street alone (or nothing) does not say which home, nor does a first line (the form asks for no
+    # postcode) that another address in the area shares: no delivered address for the truth
+    x["addr_r"] = np.where((ra < 0.35) & x["addr_unique"].to_numpy(), x["addr_r"].to_numpy(), -1)
     rows = obj_frame({
         "submission_id": x["ref"].to_numpy(),
         "submitted_at": submitted,

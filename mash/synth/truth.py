@@ -48,9 +48,11 @@ def low_level_repeats(notifs: pd.DataFrame, ments: pd.DataFrame, is_child_pid: n
     run_end = np.r_[starts[1:], len(x)]
     next_diff = np.repeat(run_end, np.diff(np.r_[starts, len(x)]))
     count = end - np.arange(len(x)) + 1
-    ok = (count >= 3) & (nbad == 0) & (next_diff <= end)
-    # the window must start at a notification whose own day begins it and not be extendable backwards into a
-    # threshold notification: checking the full 90 days after each start is the rule's definition
+    # a window is a day and the 89 days after it: it starts at the first notification of its day, so a
+    # threshold notification on the same day (earlier in nid order) is inside it, as the rule reads it
+    first_of_day = np.r_[True, (pid[1:] != pid[:-1]) | (day[1:] != day[:-1])]
+    ok = (count >= 3) & (nbad == 0) & (next_diff <= end) & first_of_day
+    # checking the full 90 days after each start day is the rule's definition
     idx = np.flatnonzero(ok)
     if not len(idx):
         return pd.DataFrame(columns=["pid", "nids"])
@@ -77,16 +79,151 @@ def re_referrals(notifs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return out, int(len(np.unique(subj)))
 
 
-def family_moves(notifs: pd.DataFrame, ments: pd.DataFrame, unit_kind: np.ndarray, addr_of_mention: np.ndarray,
-                 unit_of_mention: np.ndarray) -> pd.DataFrame:
-    """Family units notified at >=3 distinct true addresses (mentions of members living in the unit)."""
-    x = pd.DataFrame({"nid": ments["nid"].to_numpy(), "unit": unit_of_mention, "addr": addr_of_mention})
-    x = x[(x["unit"] >= 0) & (unit_kind[np.maximum(x["unit"].to_numpy(), 0)] == "family")]
-    x = x.drop_duplicates(["unit", "addr", "nid"])
-    n_addr = x.groupby("unit")["addr"].nunique()
-    units = n_addr[n_addr >= 3].index
-    y = x[x["unit"].isin(units)].sort_values(["unit", "nid"], kind="stable").drop_duplicates(["unit", "addr"])
-    return y.groupby("unit")["nid"].apply(list).reset_index().rename(columns={"nid": "nids"})
+TIE_DAYS = 365  # two people recorded at one address this close in time were living there together
+
+
+def delivered_ties(x: pd.DataFrame, tie_days: int = TIE_DAYS) -> pd.Series:
+    """Group the members of each family unit by what the delivered records show of them together.
+
+    ``x`` has one row per delivered mention of a person while a member of ``unit``: ``unit, pid, nid, day,
+    addr`` (the true address the record shows them living at, -1 for none). Two members are tied when one notification
+    names both, or when records place both at one address within ``tie_days`` of each other; ties
+    chain. Members nothing ties to the rest of their family are, for the hub, people on their own.
+
+    Returns ``x``'s index -> a group label (one per connected group of members within a unit).
+
+    >>> x = pd.DataFrame({"unit": [1, 1, 1, 1], "pid": [10, 11, 11, 12], "nid": [5, 5, 6, 7],
+    ...                   "day": [0, 0, 40, 90], "addr": [-1, -1, 3, 3]})
+    >>> delivered_ties(x).nunique()  # 10 and 11 in one notification, 11 and 12 at address 3
+    1
+    """
+    if x.empty:
+        return pd.Series(dtype=np.int64)
+    key = x["unit"].to_numpy(np.int64) * (1 << 32) + x["pid"].to_numpy(np.int64)
+    codes, uniq = pd.factorize(key)
+    parent = np.arange(len(uniq))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union_pairs(a: np.ndarray, b: np.ndarray) -> None:
+        for i, j in zip(a.tolist(), b.tolist()):
+            ri, rj = find(i), find(j)
+            if ri != rj:
+                parent[max(ri, rj)] = min(ri, rj)
+
+    frame = pd.DataFrame({"unit": x["unit"].to_numpy(), "nid": x["nid"].to_numpy(), "day": x["day"].to_numpy(),
+                          "addr": x["addr"].to_numpy(), "c": codes})
+    # named together in one notification
+    same = frame.sort_values(["unit", "nid", "c"], kind="stable")
+    u, n, c = (same[k].to_numpy() for k in ("unit", "nid", "c"))
+    nxt = (u[1:] == u[:-1]) & (n[1:] == n[:-1]) & (c[1:] != c[:-1])
+    union_pairs(c[:-1][nxt], c[1:][nxt])
+    # recorded at one address close in time: neighbours in date order are the closest pairs
+    at = frame[frame["addr"] >= 0].sort_values(["unit", "addr", "day", "c"], kind="stable")
+    u, a, d, c = (at[k].to_numpy() for k in ("unit", "addr", "day", "c"))
+    nxt = (u[1:] == u[:-1]) & (a[1:] == a[:-1]) & (c[1:] != c[:-1]) & ((d[1:] - d[:-1]) <= tie_days)
+    union_pairs(c[:-1][nxt], c[1:][nxt])
+    roots = np.array([find(i) for i in range(len(uniq))], dtype=np.int64)
+    return pd.Series(roots[codes], index=x.index)
+
+
+def family_moves(x: pd.DataFrame, unit_kind: np.ndarray) -> pd.DataFrame:
+    """Family units whose delivered records show them at >= 3 different addresses.
+
+    ``x``: one row per delivered mention (originals, not re-sent copies): ``nid, pid, day, unit`` (the
+    family unit the person lived in that day, -1 for none), ``addr`` (the true address the record shows
+    the person living at that day; -1 when it has no address line, only a street, or a stale one) and
+    ``child`` (under 18 that day). Only members the records tie to a child of the family count (see
+    :func:`delivered_ties`): a parent never recorded with or near the children does not show the family
+    anywhere. One row per unit: ``unit, pids`` (the tied group), ``nids`` (the first notification at each
+    address, by date).
+    """
+    x = x[(x["unit"] >= 0)]
+    x = x[unit_kind[np.maximum(x["unit"].to_numpy(), 0)] == "family"].copy()
+    if x.empty:
+        return pd.DataFrame(columns=["unit", "pids", "nids"])
+    x["grp"] = delivered_ties(x)
+    with_child = set(x.loc[x["child"], "grp"])
+    x = x[x["grp"].isin(with_child) & (x["addr"] >= 0)]
+    n_addr = x.groupby(["unit", "grp"])["addr"].nunique()
+    best = n_addr[n_addr >= 3].reset_index().sort_values(["unit", "addr", "grp"], ascending=[True, False, True])
+    best = best.drop_duplicates("unit")
+    y = x.merge(best[["unit", "grp"]], on=["unit", "grp"]).sort_values(["unit", "day", "nid"], kind="stable")
+    firsts = y.drop_duplicates(["unit", "addr"]).groupby("unit")["nid"].apply(list)
+    pids = y.groupby("unit")["pid"].apply(lambda s: sorted(set(s)))
+    return pd.DataFrame({"unit": firsts.index.to_numpy(), "pids": pids.reindex(firsts.index).to_numpy(),
+                         "nids": firsts.to_numpy()})
+
+
+def sibling_spread_shown(x: pd.DataFrame, nids: list[int], children: list[int]) -> bool:
+    """Do the delivered records still show a planted spread across siblings?
+
+    ``x`` as for :func:`family_moves`, for the one family unit; ``nids`` the planted notifications, each
+    about one of ``children``. Counted: notifications about children the records tie together (see
+    :func:`delivered_ties`); they must be >= 3, from >= 2 partners, about >= 2 children, each child in
+    fewer than 3. ``x`` needs ``partner`` too.
+    """
+    if x.empty:
+        return False
+    x = x.assign(grp=delivered_ties(x))
+    grp_of = x.drop_duplicates("pid").set_index("pid")["grp"]
+    planted = x[x["nid"].isin(nids) & x["pid"].isin(children)].drop_duplicates("nid")
+    planted = planted.assign(grp=planted["pid"].map(grp_of))
+    for _, g in planted.groupby("grp"):
+        per_child = g.groupby("pid").size()
+        if (len(g) >= 3 and g["partner"].nunique() >= 2 and len(per_child) >= 2
+                and int(per_child.max()) < 3):
+            return True
+    return False
+
+
+def sibling_spreads(x: pd.DataFrame, notifs: pd.DataFrame, unit_kind: np.ndarray, window: int = 90) -> pd.DataFrame:
+    """Spreads across siblings in the true data, as the delivered records show them (incidental instances).
+
+    ``x`` as for :func:`family_moves`; ``notifs`` needs ``nid, subject, sev, decision`` (row = nid). Within
+    one family unit's tied group (see :func:`delivered_ties`), a window of ``window`` days from a day holds
+    >= 3 notifications about (the subject is) children of the group, from >= 2 partners, about >= 2 of them,
+    none about one child 3 times or more, all low with no decision at or above early help; and no
+    notification at threshold names anyone of the unit in the window. One row per unit and group (the
+    first qualifying window): ``unit, pids`` (the children), ``nids``.
+    """
+    cols = ["unit", "pids", "nids"]
+    x = x[(x["unit"] >= 0)]
+    x = x[unit_kind[np.maximum(x["unit"].to_numpy(), 0)] == "family"].copy()
+    if x.empty:
+        return pd.DataFrame(columns=cols)
+    x["grp"] = delivered_ties(x)
+    nid = x["nid"].to_numpy()
+    at_threshold = (notifs["sev"].to_numpy()[nid] > 1) | notifs["decision"].isin(THRESHOLD_DECISIONS).to_numpy()[nid]
+    x["bad"] = at_threshold
+    about = x[x["child"] & (notifs["subject"].to_numpy()[nid] == x["pid"].to_numpy())]
+    about = about.drop_duplicates(["unit", "grp", "nid"])
+    n_kids = about.groupby(["unit", "grp"])["pid"].transform("nunique")
+    about = about[(n_kids >= 2) & (about.groupby(["unit", "grp"])["nid"].transform("size") >= 3)]
+    if about.empty:
+        return pd.DataFrame(columns=cols)
+    bad_days = x[x["bad"]].groupby("unit")["day"].agg(lambda s: np.sort(s.to_numpy()))
+    out = []
+    for (unit, _), g in about.sort_values(["unit", "grp", "day", "nid"], kind="stable").groupby(["unit", "grp"]):
+        days, nids, pids = g["day"].to_numpy(), g["nid"].to_numpy(), g["pid"].to_numpy()
+        parts, bad = g["partner"].to_numpy(), g["bad"].to_numpy()
+        unit_bad = bad_days.get(unit, np.array([], dtype=np.int64))
+        for start in np.unique(days):
+            sel = (days >= start) & (days <= start + window - 1)
+            if sel.sum() < 3 or bad[sel].any() or len(set(parts[sel])) < 2:
+                continue
+            per_child = pd.Series(pids[sel]).value_counts()
+            if len(per_child) < 2 or int(per_child.max()) >= 3:
+                continue
+            if ((unit_bad >= start) & (unit_bad <= start + window - 1)).any():
+                continue
+            out.append((int(unit), sorted(set(pids[sel].tolist())), nids[sel].tolist()))
+            break
+    return pd.DataFrame(out, columns=cols)
 
 
 def da_suspects(notifs: pd.DataFrame, ments: pd.DataFrame, addr_of_mention: np.ndarray) -> pd.DataFrame:

@@ -256,8 +256,14 @@ def generate_world(out_dir: Path, n_notifications: int = 3000, seed: int = 7, mo
             for c in ("nhs_number", "upn", "pnc", "la_id", "ni_number"):
                 ids_total[c] = ids_total.get(c, 0) + int((pm[c + "_r"] != "").sum())
             pm["pos"] = 0 if p != "housing" else pm["order"].to_numpy()
-            rows_parts.append(_render(p, r_render, notifs, pm, pop, crn)[0])
-            slim_parts.append(pm[["nid", "pid", "rowkey", "pos", "noise"]])
+            rendered, shown = _render(p, r_render, notifs, pm, pop, crn)
+            rows_parts.append(rendered)
+            # the address each delivered mention carries is its row's (household members share the
+            # applicant's): by row key, as rendered
+            on_row = pd.Series(shown["addr_r"].to_numpy(), index=shown["rowkey"].to_numpy())
+            pm["addr_d"] = on_row.reindex(pm["rowkey"].to_numpy()).fillna(-1).to_numpy().astype(np.int64)
+            slim_parts.append(pm[["nid", "pid", "rowkey", "pos", "noise", "addr_d"]])
+            del rendered, shown
             del pm
         rows = pd.concat(rows_parts, ignore_index=True)
         slim = pd.concat(slim_parts, ignore_index=True)
@@ -399,6 +405,21 @@ def _xlsx_job(df: pd.DataFrame, path: Path, title: str, sheet: str, lookup, arri
     set_mtime(path, arrived)
 
 
+def _delivered_mentions(lineage: pd.DataFrame, nt: pd.DataFrame, ps: pd.DataFrame, pop) -> pd.DataFrame:
+    """One row per delivered mention (re-sent copies left out): ``nid, pid, partner, day, unit`` (the
+    person's family unit that day, -1 for none), ``addr`` (the true address the record shows them living
+    at that day, -1 for none) and ``child`` (under 18 that day)."""
+    o = lineage[lineage["dup"] == 0]
+    nid = o["nid"].to_numpy(np.int64)
+    pid = o["person_id"].to_numpy(np.int64)
+    day = nt["day"].to_numpy()[nid]
+    spell = pop.spell_at(pid, day)
+    unit = np.where(spell >= 0, ps["unit"].to_numpy()[np.maximum(spell, 0)], -1)
+    child = (day - pop.persons["dob"].to_numpy()[pid]) < 18 * 365.25
+    return pd.DataFrame({"nid": nid, "pid": pid, "partner": o["partner"].to_numpy(), "day": day, "unit": unit,
+                         "addr": o["addr"].to_numpy(np.int64), "child": child})
+
+
 def _write_truth(d: Path, pop, persons, addresses, notifs, ments, lineage, nl, instances, decoys, S,
                  rereferral_planted: set[int]) -> dict:
     pid_s = T.pid_str
@@ -475,14 +496,17 @@ def _write_truth(d: Path, pop, persons, addresses, notifs, ments, lineage, nl, i
     rr, referred = T.re_referrals(notifs)
     spell = pop.spell_at(ments["pid"].to_numpy(), nt["day"].to_numpy()[ments["nid"].to_numpy()])
     m_addr = np.where(spell >= 0, ps["addr"].to_numpy()[np.maximum(spell, 0)], -1)
-    m_unit = np.where(spell >= 0, ps["unit"].to_numpy()[np.maximum(spell, 0)], -1)
-    fm = T.family_moves(notifs, ments, kind, m_addr, m_unit)
     da = T.da_suspects(notifs, ments, m_addr)
-    del spell, m_addr, m_unit
+    del spell, m_addr
+    # family patterns rest on what the delivered records show: where each record places its person (not
+    # when the address is left out or stale) and which members the records tie together
+    shown = _delivered_mentions(lineage, nt, ps, pop)
+    fm = T.family_moves(shown, kind)
+    ss = T.sibling_spreads(shown, notifs, kind)
     wanted = set()
     for inst in instances:
         wanted.update(inst.nids)
-    for frame in (llr, rr, fm, da):
+    for frame in (llr, rr, fm, da, ss):
         for nids in frame["nids"]:
             wanted.update(nids)
     orig = lineage[(lineage["dup"] == 0) & lineage["nid"].isin(np.fromiter(wanted, dtype=np.int64))]
@@ -507,9 +531,19 @@ def _write_truth(d: Path, pop, persons, addresses, notifs, ments, lineage, nl, i
     rows: list[dict] = []
     planted_llr = {i.subject_id for i in instances if i.pattern_type == "low_level_repeat"}
     llr_found = set(llr["pid"].tolist())
+    fm_found = set(fm["unit"].tolist())
+    shown_by_unit = dict(tuple(shown[shown["unit"].isin(
+        [i.subject_id for i in instances if i.pattern_type == "sibling_spread"])].groupby("unit")))
     for inst in instances:
+        # never claim a pattern the delivered data does not show: a request that did not resolve, a
+        # family move whose records lost the addresses (stale, left out), siblings nothing ties together
         if inst.pattern_type == "low_level_repeat" and inst.subject_id not in llr_found:
-            continue  # a request did not resolve; never claim a pattern the data does not show
+            continue
+        if inst.pattern_type == "family_moves" and inst.subject_id not in fm_found:
+            continue
+        if inst.pattern_type == "sibling_spread" and not T.sibling_spread_shown(
+                shown_by_unit.get(inst.subject_id, shown.iloc[:0]), inst.nids, inst.person_ids):
+            continue
         rows.append(dict(pattern_type=inst.pattern_type, subject_type=inst.subject_type,
                          subject_id=(pid_s([inst.subject_id])[0] if inst.subject_type == "person"
                                      else f"H{inst.subject_id:07d}"),
@@ -525,12 +559,16 @@ def _write_truth(d: Path, pop, persons, addresses, notifs, ments, lineage, nl, i
                          person_ids=pid_s([pid])[0], records=records(nids, [pid]),
                          planted=int(any(x in rereferral_planted for x in nids))))
     planted_units = {(i.pattern_type, i.subject_id) for i in instances}
-    for u, nids in zip(fm["unit"], fm["nids"]):
+    for u, mem, nids in zip(fm["unit"], fm["pids"], fm["nids"]):
         if ("family_moves", u) in planted_units:
             continue
-        mem = pop.members[pop.members["unit"] == u]["pid"].tolist()
         rows.append(dict(pattern_type="family_moves", subject_type="household", subject_id=f"H{u:07d}",
                          person_ids=";".join(pid_s(mem)), records=records(nids, mem), planted=0))
+    for u, kids, nids in zip(ss["unit"], ss["pids"], ss["nids"]):
+        if ("sibling_spread", u) in planted_units:
+            continue
+        rows.append(dict(pattern_type="sibling_spread", subject_type="household", subject_id=f"H{u:07d}",
+                         person_ids=";".join(pid_s(kids)), records=records(nids, kids), planted=0))
     for pid, nids in zip(da["pid"], da["nids"]):
         if ("da_suspect_multi_household", pid) in planted_units:
             continue

@@ -45,7 +45,7 @@ class Scenario:
     def notify(self, partner: str, day: str, concern: str, people: list, severity: str = "low",
                decision: str | None = None, rag: str | None = None, dash: str | None = None,
                attendance: float | None = None, source_ref: str | None = None, free_text: str | None = None,
-               member_list: bool = False) -> str:
+               member_list: bool = False, concern_code: str | None = None) -> str:
         """Add one notification; ``people`` is [(pid, role)] or [(pid, role, address, postcode)]."""
         self.rows += 1
         row = self.rows
@@ -57,8 +57,8 @@ class Scenario:
             "source_ref, event_date, concern_code, concern_type, severity_code, severity, severity_rank, channel, "
             "decision, rag, dash_risk, attendance_pct, consent, free_text, n_people) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'partner_notification', ?, ?, ?, ?, 'given', ?, ?)",
-            [nid, partner, AGENCY[partner], delivery, f"{partner}.csv", row, ref, date.fromisoformat(day), concern,
-             concern, severity, severity, SEV[severity], decision, rag, dash, attendance, free_text, len(people)])
+            [nid, partner, AGENCY[partner], delivery, f"{partner}.csv", row, ref, date.fromisoformat(day),
+             concern_code or concern, concern, severity, severity, SEV[severity], decision, rag, dash, attendance, free_text, len(people)])
         for pos, entry in enumerate(people):
             pid, role = entry[0], entry[1]
             p = self.people[pid]

@@ -45,7 +45,7 @@ def test_sample_world_with_true_person_ids(tmp_path: Path):
                                           "da_suspect_multi_household", "family_moves", "re_referral"}
     assert (table["alerts"] > 0).all()
     for r in table.itertuples(index=False):
-        assert r.recall >= 0.9, r  # the few misses have no linking evidence in the data (see the report)
+        # issue 4's targets, with true person ids: the truth lists only patterns the delivered records show
+        assert r.recall >= 0.95, r
         assert r.precision_verified >= 0.8, r
     assert res["counts"]["pages"] > 0 and (tmp_path / "out" / "alert_queue.html").exists()
-    assert seconds < 60

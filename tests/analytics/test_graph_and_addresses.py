@@ -107,3 +107,57 @@ def test_declared_household_members_link_a_family(scenario, family):
     strength = scenario.con.execute("SELECT strength FROM family_edges WHERE edge_type = 'declared_lodger'"
                                     ).fetchall()
     assert {s for s, in strength} == {"weak"}
+
+
+def test_co_residence_edges_are_dated_first_before_last(scenario, family):
+    """Spells at one address that do not overlap (here six months apart) still make a co-resident edge;
+    it is dated by the gap between them, never with its first date after its last."""
+    f = family(scenario, kids=1)
+    scenario.notify("schools", "2025-01-10", "neglect", [(f["kid0"], "subject")])
+    scenario.notify("schools", "2025-01-20", "neglect", [(f["kid0"], "subject")])
+    scenario.notify("health", "2025-07-15", "parental_mental_health", [(f["mum"], "subject")])
+    scenario.notify("health", "2025-08-01", "parental_mental_health", [(f["mum"], "subject")])
+    scenario.run(max_pages=0)
+    edge = scenario.con.execute("""SELECT first_date, last_date FROM family_edges WHERE edge_type = 'co_resident'
+                                   AND ? IN (person_a, person_b) AND ? IN (person_a, person_b)""",
+                                [f["mum"], f["kid0"]]).fetchall()
+    assert [(str(a), str(b)) for a, b in edge] == [("2025-01-20", "2025-07-15")]
+    # overlapping spells: the overlap
+    scenario.notify("health", "2025-01-15", "parental_mental_health", [(f["mum"], "subject")])
+    scenario.run(out="out2", max_pages=0)
+    edge = scenario.con.execute("""SELECT first_date, last_date FROM family_edges WHERE edge_type = 'co_resident'
+                                   AND ? IN (person_a, person_b) AND ? IN (person_a, person_b)""",
+                                [f["mum"], f["kid0"]]).fetchall()
+    assert [(str(a), str(b)) for a, b in edge] == [("2025-01-15", "2025-01-20")]
+    bad = scenario.con.execute("SELECT count(*) FROM family_edges WHERE first_date > last_date").fetchall()[0][0]
+    assert bad == 0
+
+
+def test_children_of_one_parent_are_siblings_but_a_new_partner_joins_no_families(scenario, family):
+    """A father recorded with one child at one home and with his other child at the next: the two children
+    are siblings (rule children_of_one_parent) though no record names them together. A man living with two
+    families in turn, sharing a surname with neither family's children, joins their children into nothing."""
+    dad = scenario.person("dad", "Simon", "WATSON", "1979-05-06", "55 Ivy Lane", "MH1 3JQ", "M")
+    evie = scenario.person("evie", "Evie", "WATSON", "2019-10-10", "55 Ivy Lane", "MH1 3JQ", "F")
+    grace = scenario.person("grace", "Grace", "WATSON", "2012-09-23", "36 Brunswick Terrace", "MH5 6UG", "F")
+    scenario.notify("probation", "2025-01-09", "domestic_abuse", [(dad, "subject")])
+    scenario.notify("schools", "2025-03-13", "behaviour_wellbeing", [(evie, "subject")])
+    scenario.notify("police", "2026-04-03", "missing_from_home",
+                    [(grace, "subject"), (dad, "referrer", "36 Brunswick Terrace", "MH5 6UG")])
+    a = family(scenario, tag="A", surname="GARCIA", address="44 Forest Gardens", postcode="MH2 1YB", kids=1)
+    b = family(scenario, tag="B", surname="ROBINSON", address="19 Forest Gardens", postcode="MH2 9QA", kids=1)
+    man = scenario.person("man", "David", "SMITH", "1983-01-01", None, None, "M")
+    for kid, (addr, pc), day in ((a["kid0"], ("44 Forest Gardens", "MH2 1YB"), "2025-02-06"),
+                                 (b["kid0"], ("19 Forest Gardens", "MH2 9QA"), "2025-09-06")):
+        scenario.notify("police", day, "domestic_abuse", [(kid, "child_present"), (man, "parent_carer", addr, pc)])
+    scenario.run(max_pages=0)
+    sib = scenario.con.execute("""SELECT rule, inferred, detail FROM family_edges WHERE edge_type = 'sibling'
+                                  AND person_a = ? AND person_b = ?""", sorted([evie, grace])).fetchall()
+    assert len(sib) == 1 and sib[0][0] == "children_of_one_parent" and sib[0][1] is True
+    assert "dad" in sib[0][2] and "shared surname" in sib[0][2]
+    net = scenario.con.execute("SELECT network_id FROM family_networks WHERE person_id IN (?, ?)",
+                               [evie, grace]).fetchall()
+    assert len({n for n, in net}) == 1
+    apart = scenario.con.execute("""SELECT count(*) FROM family_edges WHERE edge_type = 'sibling'
+                                    AND person_a = ? AND person_b = ?""", sorted([a["kid0"], b["kid0"]])).fetchall()
+    assert apart[0][0] == 0

@@ -132,3 +132,29 @@ def test_repeat_contacts_at_30_and_90_days_are_measures_not_queue(scenario, fami
     assert not scenario.alerts("repeat_contact_90d").iloc[0]["in_queue"]
     queued = scenario.con.execute("SELECT count(*) FROM alerts WHERE in_queue").fetchall()[0][0]
     assert queued == 0
+
+
+def test_twins_merged_by_the_linkage_raise_no_alert(scenario, family):
+    """The matching engine puts twins (same surname, DOB and home) in one cluster. Both are named in one
+    police occurrence, so the cluster holds two people: it is set aside (link_conflicts) and no alert rests
+    on it. Merged, their police record and two school records would be a low-level repeat."""
+    f = family(scenario, kids=2)
+    mia = scenario.person("A-mia", "Mia", "OKAFOR", "2016-04-02", "12 Elm Road, Millbrook", "MH1 1AA", "F")
+    max_ = scenario.person("A-max", "Max", "OKAFOR", "2016-04-02", "12 Elm Road, Millbrook", "MH1 1AA", "M")
+    cwel = scenario.notify("police", "2025-03-01", "neglect",
+                           [(f["mum"], "parent_carer"), (mia, "child_present"), (max_, "child_present")])
+    scenario.notify("schools", "2025-03-08", "behaviour_wellbeing", [(mia, "subject")])
+    scenario.notify("schools", "2025-03-21", "behaviour_wellbeing", [(max_, "subject")])
+    merged = {m: ("TWINS", 0.97) for m, p in scenario.truth if p in (mia, max_)}
+    res = scenario.run(mention_person=scenario.mention_person(merged), max_pages=0)
+    assert res["counts"]["link_conflicts"] == 1
+    conflicts = scenario.con.execute("SELECT person_id, notification_id, len(mention_ids) FROM link_conflicts"
+                                     ).fetchall()
+    assert conflicts == [("TWINS", cwel, 2)]
+    assert scenario.alerts("low_level_repeat").empty
+    left = scenario.con.execute("SELECT count(*) FROM analytics_mention_person WHERE person_id = 'TWINS'"
+                                ).fetchall()[0][0]
+    assert left == 0
+    # with the twins kept apart by the linkage nothing is set aside
+    res = scenario.run(out="out2", max_pages=0)
+    assert res["counts"]["link_conflicts"] == 0 and scenario.alerts("low_level_repeat").empty

@@ -156,3 +156,65 @@ def test_a_carer_who_moves_out_is_not_the_family_moving(scenario, family):
     roles = scenario.con.execute("SELECT evidence_role, count(*) FROM alert_evidence WHERE alert_id = ? GROUP BY 1",
                                  [al.iloc[0]["alert_id"]]).fetchall()
     assert dict(roles)["trigger"] == 3 and dict(roles).get("supporting", 0) >= 1
+
+
+def test_a_carer_recorded_alone_before_the_family_moves_on_together_counts(scenario, family):
+    """Mother alone at the first home, then with the child at the next, the child at a third: three homes.
+    The child recorded at the second home within the year does not contradict the first: she is
+    recorded there too."""
+    f = family(scenario, kids=1)
+    kid, mum = f["kid0"], f["mum"]
+    scenario.notify("health", "2025-02-07", "parental_mental_health", [(mum, "subject")])  # 12 Elm Road
+    scenario.notify("police", "2025-05-10", "missing_from_home",
+                    [(kid, "subject", "Flat 3, 22 Trinity Mews", "MH2 9QZ"),
+                     (mum, "referrer", "Flat 3, 22 Trinity Mews", "MH2 9QZ")])
+    scenario.notify("schools", "2025-05-27", "behaviour_wellbeing",
+                    [(kid, "subject", "Flat 3, 22 Trinity Mews", "MH2 9QZ")])
+    scenario.notify("csc", "2026-01-15", "neglect", [(kid, "subject", "36 Salisbury Close", "MH5 1SL")],
+                    decision="nfa")
+    scenario.run(max_pages=0)
+    al = scenario.alerts("family_moves")
+    assert len(al) == 1 and al.iloc[0]["n_evidence"] == 3
+    assert "12 Elm Road" in al.iloc[0]["explanation"]
+
+
+def test_a_carer_with_another_familys_children_is_not_this_family_moving(scenario, family):
+    """A father leaves his family and lives with a new partner and her children: his records there (and
+    a probation address before it) are not his first family's homes."""
+    f = family(scenario, kids=1)
+    kid, mum = f["kid0"], f["mum"]
+    dad = scenario.person("A-dad", "Mark", "OKAFOR", "1986-01-01", "12 Elm Road, Millbrook", "MH1 1AA", "M")
+    scenario.notify("police", "2025-02-01", "domestic_abuse", [(mum, "victim"), (dad, "suspect"),
+                                                               (kid, "child_present")])
+    scenario.notify("schools", "2025-03-01", "behaviour_wellbeing", [(kid, "subject")])
+    b = family(scenario, tag="B", surname="PRICE", address="40 Wharf Court", postcode="MH4 3LR", kids=1)
+    scenario.notify("probation", "2025-06-01", "domestic_abuse", [(dad, "subject", "9 Gas Avenue", "MH4 2TT")])
+    scenario.notify("police", "2025-09-01", "domestic_abuse",
+                    [(b["mum"], "victim"), (dad, "suspect", "40 Wharf Court", "MH4 3LR"), (b["kid0"], "child_present")])
+    scenario.notify("police", "2025-12-01", "domestic_abuse",
+                    [(b["mum"], "victim"), (dad, "suspect", "40 Wharf Court", "MH4 3LR"), (b["kid0"], "child_present")])
+    scenario.run(max_pages=0)
+    nets = scenario.con.execute("SELECT network_id FROM family_networks WHERE person_id = ? AND relation = 'carer'",
+                                [dad]).fetchall()
+    assert len(nets) == 2  # he is a carer in both networks (co-resident with each family's child)
+    assert scenario.alerts("family_moves").empty
+
+
+def test_a_child_with_no_age_anywhere_counts_when_the_concern_is_only_ever_about_a_child(scenario, family):
+    """Three siblings at one home; the third is named once, by health, with no DOB: a 'was not brought'
+    referral (rules.toml [people] child_concern_codes) is about a child, so the spread across three
+    siblings is seen. The same record as a parental mental health referral is about an adult."""
+    f = family(scenario, kids=2)
+    holly = scenario.person("A-holly", "Holly", "OKAFOR", None, "12 Elm Road, Millbrook", "MH1 1AA")
+    ids = [scenario.notify("csc", "2026-01-04", "other", [(f["kid0"], "subject")], decision="nfa"),
+           scenario.notify("schools", "2026-01-05", "school_attendance", [(f["kid1"], "subject")]),
+           scenario.notify("health", "2026-01-09", "neglect", [(holly, "subject")], concern_code="WNB")]
+    scenario.run(max_pages=0)
+    al = scenario.alerts("sibling_spread")
+    assert len(al) == 1 and scenario.evidence(al.iloc[0]["alert_id"]) == sorted(ids)
+    child = scenario.con.execute("SELECT bool_or(is_child) FROM linked_mentions WHERE person_id = ?",
+                                 [holly]).fetchall()[0][0]
+    assert child is True
+    scenario.con.execute("UPDATE notifications SET concern_code = 'PMH' WHERE notification_id = ?", [ids[2]])
+    scenario.run(out="out2", max_pages=0)
+    assert scenario.alerts("sibling_spread").empty

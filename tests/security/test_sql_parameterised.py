@@ -439,7 +439,8 @@ def test_whole_analytics_run_with_hostile_rule_values(hostile_world, tmp_path):
         for key, value in rule.get("thresholds", {}).items():
             if isinstance(value, list) and key != "signals":
                 rule["thresholds"][key] = payloads
-    raw.setdefault("people", {})["child_feeds"] = payloads
+    for key in ("child_feeds", "child_roles", "child_concern_codes"):
+        raw.setdefault("people", {})[key] = payloads
     hostile_rules = tmp_path / "rules.toml"
     hostile_rules.write_text(_toml(raw), encoding="utf-8")
     rules_from_dict(raw)  # valid as a rules file
