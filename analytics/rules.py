@@ -148,8 +148,8 @@ def run_rules(con: duckdb.DuckDBPyConnection, cfg: RulesConfig, now: datetime | 
 
 STAGING_DDL = """
 CREATE OR REPLACE TEMP TABLE _alert_found (
-    alert_id VARCHAR, rule VARCHAR, rule_kind VARCHAR, priority INTEGER, in_queue BOOLEAN, pattern_type VARCHAR,
-    subject_type VARCHAR, subject_id VARCHAR, window_days INTEGER, thresholds VARCHAR, description VARCHAR,
+    alert_id VARCHAR, rule VARCHAR, rule_kind VARCHAR, priority BIGINT, in_queue BOOLEAN, pattern_type VARCHAR,
+    subject_type VARCHAR, subject_id VARCHAR, window_days BIGINT, thresholds VARCHAR, description VARCHAR,
     explanation VARCHAR
 );
 CREATE OR REPLACE TEMP TABLE _alert_ev (alert_id VARCHAR, notification_id VARCHAR, evidence_role VARCHAR);
