@@ -22,8 +22,14 @@ def _codes(values) -> np.ndarray:
     return pd.factorize(pd.Series(np.asarray(values, dtype=object)))[0]
 
 
-def _pairs_within(labels: np.ndarray, groups: np.ndarray | None = None) -> int:
-    """Pairs of mentions sharing a label (and, with ``groups``, from two different groups)."""
+def pairs_within(labels: np.ndarray, groups: np.ndarray | None = None) -> int:
+    """Pairs of mentions sharing a label (and, with ``groups``, from two different groups).
+
+    >>> pairs_within(np.array([0, 0, 0, 1]))
+    3
+    >>> pairs_within(np.array([0, 0, 0]), np.array(["a", "a", "b"]))
+    2
+    """
     if groups is None:
         sizes = np.bincount(labels)
         return int((sizes * (sizes - 1) // 2).sum())
@@ -50,7 +56,7 @@ def pairwise(pred, true) -> dict:
     0.3333
     """
     p, t = _codes(pred), _codes(true)
-    return _prf(_pairs_within(_both(p, t)), _pairs_within(p), _pairs_within(t))
+    return _prf(pairs_within(_both(p, t)), pairs_within(p), pairs_within(t))
 
 
 def b_cubed(pred, true) -> dict:
@@ -74,7 +80,7 @@ def cross_group_recall(pred, true, group) -> dict:
     0.5
     """
     p, t, g = _codes(pred), _codes(true), _codes(group)
-    n_true, tp = _pairs_within(t, g), _pairs_within(_both(p, t), g)
+    n_true, tp = pairs_within(t, g), pairs_within(_both(p, t), g)
     return {"recall": tp / n_true if n_true else 0.0, "found": tp, "true": n_true}
 
 

@@ -12,14 +12,7 @@ import numpy as np
 import pandas as pd
 import psutil
 
-
-def _true_pair_count(labels: np.ndarray, source: np.ndarray | None) -> int:
-    if source is None:
-        sizes = np.bincount(labels)
-        return int((sizes * (sizes - 1) // 2).sum())
-    tab = pd.crosstab(labels, source).to_numpy().astype(np.int64)
-    total = tab.sum(axis=1)
-    return int(((total**2 - (tab**2).sum(axis=1)) // 2).sum())
+from matching.evaluation import pairs_within
 
 
 def prf(tp: int, n_pred: int, n_true: int) -> dict:
@@ -40,7 +33,7 @@ def pairwise_from_pairs(id_l, id_r, truth_by_id: pd.Series, source_by_id: pd.Ser
     a, b = key // len(pos), key % len(pos)
     tp = int((lab[a] == lab[b]).sum())
     src = None if source_by_id is None else pd.factorize(source_by_id)[0]
-    return prf(tp, len(key), _true_pair_count(lab, src))
+    return prf(tp, len(key), pairs_within(lab, src))
 
 
 def pairwise_from_clusters(cluster_by_id: pd.Series, truth_by_id: pd.Series,
@@ -49,10 +42,10 @@ def pairwise_from_clusters(cluster_by_id: pd.Series, truth_by_id: pd.Series,
     pred = pd.factorize(cluster_by_id.loc[truth_by_id.index])[0]
     true = pd.factorize(truth_by_id)[0]
     src = None if source_by_id is None else pd.factorize(source_by_id.loc[truth_by_id.index])[0]
-    n_true = _true_pair_count(true, src)
-    n_pred = _true_pair_count(pred, src)
+    n_true = pairs_within(true, src)
+    n_pred = pairs_within(pred, src)
     both = pd.factorize(pd.Series(pred).astype(str) + "|" + pd.Series(true).astype(str))[0]
-    tp = _true_pair_count(both, src)
+    tp = pairs_within(both, src)
     return prf(tp, n_pred, n_true)
 
 
