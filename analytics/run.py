@@ -29,17 +29,18 @@ from mash.sqlsafe import quote_literal
 from mash.synth.frames import release_memory
 
 # DuckDB's memory for the analytics (``MASH_ANALYTICS_MEMORY_LIMIT``): beyond it DuckDB spills to disk beside
-# the warehouse. Its own default is 80% of the machine; detection at 1,000,000 notifications then held 6 GB.
+# the warehouse. Its own default is 80% of the machine; detection at 1,000,000 notifications then held 6 GB
+# (with 2GB, 4.3 GB: operators' own state comes on top of the limit; with 1200MB, under 4 GB).
 MEMORY_LIMIT_ENV = "MASH_ANALYTICS_MEMORY_LIMIT"
-DEFAULT_MEMORY_LIMIT = "2GB"
+DEFAULT_MEMORY_LIMIT = "1200MB"
 _MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
 
 def memory_limit() -> str:
-    """DuckDB's memory limit for :func:`run_all`: ``$MASH_ANALYTICS_MEMORY_LIMIT`` or 2GB.
+    """DuckDB's memory limit for :func:`run_all`: ``$MASH_ANALYTICS_MEMORY_LIMIT`` or 1200MB.
 
-    >>> memory_limit() if not os.environ.get(MEMORY_LIMIT_ENV) else "2GB"
-    '2GB'
+    >>> memory_limit() if not os.environ.get(MEMORY_LIMIT_ENV) else "1200MB"
+    '1200MB'
     """
     value = os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT).strip()
     if not _MEMORY.fullmatch(value):

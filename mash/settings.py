@@ -12,7 +12,7 @@
 | MASH_GOVERNANCE   | data_samples/governance.toml   | roles, purposes, retention policy      |
 | MASH_RESEARCH_KEY_FILE | (none: no research extract) | per-project pseudonymisation key file, outside the repository (mash/research/keys.py) |
 | MASH_EXTRACT_DIR  | var/outputs/researcher/extract | the extract the researcher notebooks read |
-| MASH_ANALYTICS_MEMORY_LIMIT | 2GB                  | DuckDB's memory while the detection runs (it spills to disk beyond it) |
+| MASH_ANALYTICS_MEMORY_LIMIT | 1200MB               | DuckDB's memory while the detection runs (it spills to disk beyond it) |
 """
 
 from __future__ import annotations
