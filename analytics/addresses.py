@@ -270,16 +270,14 @@ def _attach_by_surname(ma: pd.DataFrame, parsed: pd.DataFrame, ent: pd.DataFrame
     todo = ma["match_rule"].isin(["no_house_number", "no_postcode_ambiguous"]) & ma["surname_norm"].notna()
     if not todo.any():
         return ma
-    info = ma.merge(parsed, on=["address", "postcode"], how="left")
-    known = info[info["address_id"].notna() & info["surname_norm"].notna()
-                 & ~info["match_rule"].isin(["no_postcode_ambiguous"])]
+    # who is recorded at each entity, once per (entity, surname): the candidates, by the entity's street
+    known = ma.loc[ma["address_id"].notna() & ma["surname_norm"].notna()
+                   & ~ma["match_rule"].isin(["no_postcode_ambiguous"]), ["address_id", "surname_norm"]]
+    kn = known.drop_duplicates()
     e = ent.set_index("address_id")
-    known = known.assign(ent_street=known["address_id"].map(e["street"]), ent_flat=known["address_id"].map(e["flat"]),
-                         ent_number=known["address_id"].map(e["number"]),
-                         ent_loc=known["address_id"].map(e["locality"]))
-    # who is recorded at each entity, once per (street, entity, surname): the candidates per street
-    kn = known[["ent_street", "address_id", "ent_flat", "ent_number", "ent_loc", "surname_norm"]].dropna(
-        subset=["ent_street"]).drop_duplicates()
+    kn = kn.assign(ent_street=kn["address_id"].map(e["street"]), ent_flat=kn["address_id"].map(e["flat"]),
+                   ent_number=kn["address_id"].map(e["number"]), ent_loc=kn["address_id"].map(e["locality"]))
+    kn = kn.dropna(subset=["ent_street"])
     if kn.empty:
         return ma
     fields = ["address_id", "ent_flat", "ent_number", "ent_loc", "surname_norm"]
@@ -288,17 +286,21 @@ def _attach_by_surname(ma: pd.DataFrame, parsed: pd.DataFrame, ent: pd.DataFrame
     streets = np.array(list(by_street), dtype=object)
     hits_of: dict[str, list[str]] = {}  # written street -> entity streets it is similar to
     settled: dict[tuple, tuple[str, str] | None] = {}  # the same written address and surname, the same answer
+    # the addresses to settle, with their parsed parts
+    rows = np.flatnonzero(todo.to_numpy())
+    info = ma.iloc[rows][["address", "postcode", "surname_norm", "match_rule"]].merge(
+        parsed, on=["address", "postcode"], how="left")
     cols = {c: info[c].to_numpy(dtype=object) for c in ("surname_norm", "street", "locality", "match_rule", "flat",
                                                          "number")}
     # set in plain arrays and written back once: an item set on an Arrow-backed column copies the column
     new_addr = ma["address_id"].to_numpy(dtype=object).copy()
     new_rule = ma["match_rule"].to_numpy(dtype=object).copy()
-    for idx in np.flatnonzero(todo.to_numpy()):
-        sn, st, loc = cols["surname_norm"][idx], cols["street"][idx], cols["locality"][idx]
-        rule = cols["match_rule"][idx]
+    for k, idx in enumerate(rows):
+        sn, st, loc = cols["surname_norm"][k], cols["street"][k], cols["locality"][k]
+        rule = cols["match_rule"][k]
         if not isinstance(st, str) or not st:
             continue
-        key = (rule, sn, st, loc, cols["flat"][idx], cols["number"][idx])
+        key = (rule, sn, st, loc, cols["flat"][k], cols["number"][k])
         if key not in settled:
             if st not in hits_of:
                 hits_of[st] = [h[0] for h in process.extract(st, streets, scorer=fuzz.ratio,

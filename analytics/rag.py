@@ -28,7 +28,6 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 
-from analytics.sqlutil import replace_table
 
 RAG_ORDER = {"blue": 0, "green": 1, "amber": 2, "red": 3}
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -192,11 +191,38 @@ def apply_rag(con: duckdb.DuckDBPyConnection, cfg: RagConfig, profile: str | Non
     {'red': 12, 'amber': 80, 'green': 3}
     """
     prof = profile or cfg.profile
-    alerts = con.execute("SELECT alert_id, rule, first_raised_at FROM alerts ORDER BY alert_id").df()
+    con.execute(ALERT_RAG_DDL)
+    counts: dict[str, int] = {}
+    # one rule at a time: at a million notifications the repeat-contact measures alone are 500,000 alerts
+    for (rule,) in con.execute("SELECT DISTINCT rule FROM alerts ORDER BY rule").fetchall():
+        out = _rag_for_rule(con, cfg, prof, rule)
+        con.register("_df_rag", out)
+        try:
+            con.execute("INSERT INTO alert_rag BY NAME SELECT * FROM _df_rag")
+        finally:
+            con.unregister("_df_rag")
+        for k, v in out["rag"].value_counts().items():
+            counts[k] = counts.get(k, 0) + int(v)
+    con.execute("CREATE OR REPLACE TABLE alert_rag AS SELECT * FROM alert_rag ORDER BY alert_id")
+    return counts
+
+
+ALERT_RAG_DDL = """
+CREATE OR REPLACE TABLE alert_rag (
+    alert_id VARCHAR, profile VARCHAR, rag VARCHAR, rag_reason VARCHAR, timescale_working_hours DOUBLE,
+    raised_at TIMESTAMP, due_by TIMESTAMP, lead_agency VARCHAR, lead_reason VARCHAR
+)
+"""
+
+
+def _rag_for_rule(con: duckdb.DuckDBPyConnection, cfg: RagConfig, prof: str, rule: str) -> pd.DataFrame:
+    """``alert_rag`` rows for the alerts of one rule."""
+    alerts = con.execute("SELECT alert_id, rule, first_raised_at FROM alerts WHERE rule = ? ORDER BY alert_id",
+                         [rule]).df()
     ev = con.execute("""
         SELECT alert_id, concern_type, severity, severity_rank, event_date FROM alert_evidence
-        WHERE evidence_role = 'trigger'
-    """).df()
+        WHERE evidence_role = 'trigger' AND alert_id IN (SELECT alert_id FROM alerts WHERE rule = ?)
+    """, [rule]).df()
     # RAG of each piece of evidence, then the highest per alert (ties: more severe, more recent)
     ev["rag"] = [cfg.notification_rag(c, s) for c, s in zip(ev["concern_type"], ev["severity"])]
     ev["rank"] = ev["rag"].map(RAG_ORDER)
@@ -237,8 +263,6 @@ def apply_rag(con: duckdb.DuckDBPyConnection, cfg: RagConfig, profile: str | Non
     hours = [cfg.hours(r, prof) for r in a["rag_out"]]
     raised = [pd.Timestamp(t).to_pydatetime() for t in a["first_raised_at"]]
     due = [add_working_hours(t, h, cfg.calendar) if h is not None else None for t, h in zip(raised, hours)]
-    out = pd.DataFrame({"alert_id": a["alert_id"], "profile": prof, "rag": a["rag_out"], "rag_reason": a["rag_reason"],
-                        "timescale_working_hours": hours, "raised_at": raised, "due_by": due,
-                        "lead_agency": leads, "lead_reason": whys})
-    replace_table(con, "alert_rag", out)
-    return {k: int(v) for k, v in out["rag"].value_counts().items()}
+    return pd.DataFrame({"alert_id": a["alert_id"], "profile": prof, "rag": a["rag_out"],
+                         "rag_reason": a["rag_reason"], "timescale_working_hours": hours, "raised_at": raised,
+                         "due_by": due, "lead_agency": leads, "lead_reason": whys})

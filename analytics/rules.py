@@ -146,6 +146,32 @@ def run_rules(con: duckdb.DuckDBPyConnection, cfg: RulesConfig, now: datetime | 
     return counts
 
 
+EVIDENCE_SQL = """
+    WITH ev AS (
+        SELECT * FROM _alert_ev WHERE alert_id IN (SELECT alert_id FROM _alert_found WHERE rule = $rule)
+    ),
+    named AS (
+        SELECT ev.alert_id, ev.notification_id,
+               string_agg(DISTINCT coalesce(p.display_name, lm.person_id) || ' (' || lm.role || ')', '; '
+                          ORDER BY coalesce(p.display_name, lm.person_id) || ' (' || lm.role || ')')
+                   AS people_named,
+               min(lm.link_probability) AS min_link_probability
+        FROM ev
+        JOIN linked_mentions lm USING (notification_id)
+        JOIN _alert_mem m ON m.alert_id = ev.alert_id AND m.person_id = lm.person_id
+        LEFT JOIN person_profiles p ON p.person_id = lm.person_id
+        GROUP BY ev.alert_id, ev.notification_id
+    )
+    SELECT ev.alert_id, e.notification_id, ev.evidence_role, e.owner_agency AS agency, e.partner, e.source_ref,
+           e.event_date,
+           e.concern_type, e.severity, e.severity_rank, e.decision, e.rag, e.dash_risk, e.attendance_pct,
+           e.consent, e.free_text, e.n_copies, n.people_named, coalesce(n.min_link_probability, 1.0)
+               AS min_link_probability
+    FROM ev JOIN notification_events e USING (notification_id)
+    LEFT JOIN named n ON n.alert_id = ev.alert_id AND n.notification_id = ev.notification_id
+    ORDER BY ev.alert_id, e.event_date, e.notification_id
+"""
+
 STAGING_DDL = """
 CREATE OR REPLACE TEMP TABLE _alert_found (
     alert_id VARCHAR, rule VARCHAR, rule_kind VARCHAR, priority BIGINT, in_queue BOOLEAN, pattern_type VARCHAR,
@@ -227,30 +253,13 @@ def _write(con: duckdb.DuckDBPyConnection, run_at: datetime) -> None:
         LEFT JOIN (SELECT person_id, bool_or(is_child) AS is_child FROM linked_mentions GROUP BY 1) lm
           USING (person_id)
     """)
-    # members named in the evidence, with their roles: what each agency recorded about whom
-    con.execute("""
-        CREATE OR REPLACE TABLE alert_evidence AS
-        WITH named AS (
-            SELECT ev.alert_id, ev.notification_id,
-                   string_agg(DISTINCT coalesce(p.display_name, lm.person_id) || ' (' || lm.role || ')', '; '
-                              ORDER BY coalesce(p.display_name, lm.person_id) || ' (' || lm.role || ')')
-                       AS people_named,
-                   min(lm.link_probability) AS min_link_probability
-            FROM _alert_ev ev
-            JOIN linked_mentions lm USING (notification_id)
-            JOIN _alert_mem m ON m.alert_id = ev.alert_id AND m.person_id = lm.person_id
-            LEFT JOIN person_profiles p ON p.person_id = lm.person_id
-            GROUP BY ev.alert_id, ev.notification_id
-        )
-        SELECT ev.alert_id, e.notification_id, ev.evidence_role, e.owner_agency AS agency, e.partner, e.source_ref,
-               e.event_date,
-               e.concern_type, e.severity, e.severity_rank, e.decision, e.rag, e.dash_risk, e.attendance_pct,
-               e.consent, e.free_text, e.n_copies, n.people_named, coalesce(n.min_link_probability, 1.0)
-                   AS min_link_probability
-        FROM _alert_ev ev JOIN notification_events e USING (notification_id)
-        LEFT JOIN named n ON n.alert_id = ev.alert_id AND n.notification_id = ev.notification_id
-        ORDER BY ev.alert_id, e.event_date, e.notification_id
-    """)
+    # members named in the evidence, with their roles: what each agency recorded about whom. One rule at a
+    # time: naming the people is an aggregate DuckDB cannot spill, and the repeat-contact measures alone
+    # have over a million evidence rows at a million notifications
+    rule_names = [r for (r,) in con.execute("SELECT DISTINCT rule FROM _alert_found ORDER BY rule").fetchall()]
+    con.execute(f"CREATE OR REPLACE TABLE alert_evidence AS {EVIDENCE_SQL}", {"rule": ""})
+    for name in rule_names:
+        con.execute(f"INSERT INTO alert_evidence {EVIDENCE_SQL}", {"rule": name})
     con.execute(
         """
         INSERT INTO alert_log

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -23,6 +25,28 @@ from analytics.outputs import write_outputs
 from analytics.rag import apply_rag, load_rag
 from analytics.rule_config import load_rules
 from analytics.rules import KINDS, run_rules
+from mash.sqlsafe import quote_literal
+from mash.synth.frames import release_memory
+
+# DuckDB's memory for the analytics (``MASH_ANALYTICS_MEMORY_LIMIT``): beyond it DuckDB spills to disk beside
+# the warehouse. Its own default is 80% of the machine; detection at 1,000,000 notifications then held 6 GB
+# (with 2GB, 4.3 GB: operators' own state comes on top of the limit; with 1200MB, under 4 GB).
+MEMORY_LIMIT_ENV = "MASH_ANALYTICS_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "1200MB"
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+
+
+def memory_limit() -> str:
+    """DuckDB's memory limit for :func:`run_all`: ``$MASH_ANALYTICS_MEMORY_LIMIT`` or 1200MB.
+
+    >>> memory_limit() if not os.environ.get(MEMORY_LIMIT_ENV) else "1200MB"
+    '1200MB'
+    """
+    value = os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT).strip()
+    if not _MEMORY.fullmatch(value):
+        raise ValueError(f"{MEMORY_LIMIT_ENV}={value!r} is not a size such as 2GB or 1500MB")
+    return value
+
 
 TABLES = ("analytics_mention_person", "link_conflicts", "notification_events", "notification_copies",
           "person_profiles",
@@ -52,21 +76,33 @@ def run_all(con: duckdb.DuckDBPyConnection, mention_person: pd.DataFrame | str, 
     >>> res["paths"]["queue_html"]  # doctest: +SKIP
     PosixPath('var/outputs/analytics/alert_queue.html')
     """
+    rules = load_rules(rules_path, KINDS)
+    rag = load_rag(rag_path)
+    counts: dict[str, object] = {}
+    previous_limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    con.execute(f"SET memory_limit = {quote_literal(memory_limit())}")
+    try:
+        return _run(con, mention_person, rules, rag, out_dir, now, max_pages, on_stage, counts)
+    finally:
+        con.execute(f"SET memory_limit = {quote_literal(previous_limit)}")
+
+
+def _run(con: duckdb.DuckDBPyConnection, mention_person: pd.DataFrame | str, rules, rag, out_dir: Path | str,
+         now: datetime | None, max_pages: int | None, on_stage: Callable[[str], None] | None, counts: dict) -> dict:
+    """The stages of :func:`run_all`, timed."""
     t0 = time.perf_counter()
     seconds: dict = {}
     per_rule: dict[str, float] = {}
     last = [t0]
 
     def lap(name: str) -> None:
-        now = time.perf_counter()
-        seconds[name] = round(now - last[0], 3)
-        last[0] = now
+        release_memory()  # each stage's pandas temporaries go back to the OS before the next one
+        now_ = time.perf_counter()
+        seconds[name] = round(now_ - last[0], 3)
+        last[0] = now_
         if on_stage is not None:  # e.g. a benchmark reading the memory each stage took
             on_stage(name)
 
-    rules = load_rules(rules_path, KINDS)
-    rag = load_rag(rag_path)
-    counts: dict[str, object] = {}
     # one transaction: readers never see half-rebuilt tables, and a failure leaves the last good run
     con.execute("BEGIN TRANSACTION")
     try:

@@ -13,6 +13,7 @@
 | MASH_RESEARCH_KEY_FILE | (none: no research extract) | per-project pseudonymisation key file, outside the repository (mash/research/keys.py) |
 | MASH_EXTRACT_DIR  | var/outputs/researcher/extract | the extract the researcher notebooks read |
 | MASH_INGEST_WORKERS | one per core but one, above 32 MB to read | processes reading deliveries ahead of the writer (0: none) |
+| MASH_ANALYTICS_MEMORY_LIMIT | 1200MB               | DuckDB's memory while the detection runs (it spills to disk beyond it) |
 """
 
 from __future__ import annotations

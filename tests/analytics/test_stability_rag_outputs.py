@@ -133,3 +133,21 @@ def test_reads_the_linkage_table_by_name_and_never_overwrites_it(scenario, famil
     assert len(al) == 1 and round(al.iloc[0]["link_confidence"], 6) == 0.9
     with pytest.raises(ValueError):
         scenario.run(max_pages=0, mention_person=pd.concat([mp, mp]))  # a mention in two clusters
+
+
+def test_the_run_holds_duckdb_to_its_memory_limit_and_gives_the_connection_back_as_it_was(scenario, family,
+                                                                                           monkeypatch):
+    f = family(scenario)
+    scenario.notify("schools", "2025-03-01", "behaviour_wellbeing", [(f["kid0"], "subject")])
+    scenario.con.execute("SET memory_limit = '1GB'")
+    seen = []
+    monkeypatch.setenv("MASH_ANALYTICS_MEMORY_LIMIT", "750MB")
+    scenario.run(max_pages=0, on_stage=lambda name: seen.append(
+        scenario.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]))
+    assert set(seen) == {"715.2 MiB"}  # 750 MB while every stage ran
+    after = scenario.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    assert after.startswith("953.") and after.endswith("MiB")  # 1 GB again (DuckDB prints it to 0.1 MiB)
+    monkeypatch.setenv("MASH_ANALYTICS_MEMORY_LIMIT", "lots; SET threads = 1")
+    with pytest.raises(ValueError, match="not a size"):
+        scenario.run(out="out2", max_pages=0)
+    assert scenario.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0].startswith("953.")
