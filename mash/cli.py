@@ -735,8 +735,18 @@ def bench_detect(
     print(json.dumps(result, indent=2, default=str))
 
 
-def main() -> None:  # pragma: no cover
-    app()
+def main() -> None:
+    """The ``mash`` command: the Typer app, with a missing warehouse key told as a plain message.
+
+    A newcomer without a key gets what to do (exit status 2), not a traceback.
+    """
+    from mash.warehouse import WarehouseKeyError
+
+    try:
+        app()
+    except WarehouseKeyError as exc:
+        console.print(f"[red]No warehouse key:[/] {exc}", soft_wrap=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

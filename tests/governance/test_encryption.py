@@ -66,3 +66,17 @@ def test_key_file_inside_the_repository_is_refused(monkeypatch):
     monkeypatch.setenv(KEY_FILE_ENV, str(REPO_ROOT / "warehouse.key"))
     with pytest.raises(ValueError, match="inside the git work tree"):
         warehouse_key()
+
+
+def test_the_command_without_a_key_says_what_to_do_not_a_traceback(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in (KEY_ENV, KEY_FILE_ENV)}
+    env.update(MASH_HOME=str(tmp_path / "home"), MASH_ROLE="analyst", MASH_PURPOSE="data quality")
+    done = subprocess.run([sys.executable, "-c", "from mash.cli import main; main()", "evaluate"],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "No warehouse key" in done.stdout and KEY_FILE_ENV in done.stdout
