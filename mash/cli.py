@@ -197,12 +197,13 @@ def _print_outputs(paths: Paths, seconds: float) -> None:
     console.print(f"Warehouse:   [bold]{paths.warehouse}[/]")
     console.print(f"Raw store:   {paths.raw_store}")
     console.print(f"Outputs:     {paths.outputs}")
-    # One line per output file, except the per-alert pages, which are counted (there can be hundreds), and
-    # the researcher extract, summed up on one line below.
-    for p in sorted(paths.outputs.rglob("*")) if paths.outputs.exists() else []:
-        if p.is_file() and p.parent.name != "alerts" and p.relative_to(paths.outputs).parts[0] != "researcher":
-            console.print(f"  - {p}")
+    # One line per output file, except the per-alert pages, which are counted (there can be hundreds), the
+    # researcher extract, summed up on one line below, and the commissioner reports, each on a labelled line.
     reports = sorted((paths.outputs / "commissioner").glob("commissioner_report_*.html"))
+    for p in sorted(paths.outputs.rglob("*")) if paths.outputs.exists() else []:
+        if (p.is_file() and p.parent.name != "alerts" and p.relative_to(paths.outputs).parts[0] != "researcher"
+                and p not in reports):
+            console.print(f"  - {p}")
     for r in reports:
         console.print(f"Commissioner report (aggregates only, disclosure-controlled): [bold]{r}[/]", soft_wrap=True)
     pages = paths.outputs / "analytics" / "alerts"

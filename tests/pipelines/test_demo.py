@@ -43,3 +43,13 @@ def test_sample_world_runs_end_to_end_and_reconciles(tmp_path, monkeypatch):
     assert con.execute("SELECT sum(rows_in) FROM deliveries").fetchall()[0][0] == d[0]
     assert {r[0] for r in con.execute("SELECT alert_id FROM alerts").fetchall()} == ids  # stable alert ids
     con.close()
+    # What the demo prints: where every output is, each file once (the commissioner report on its own line).
+    from mash.cli import _print_outputs, console
+
+    with console.capture() as cap:
+        _print_outputs(paths, 1.0)
+    text = cap.get()
+    assert str(paths.warehouse) in text and "Reconciled:" in text
+    assert (paths.outputs / "analytics" / "alert_queue.csv").as_posix() in text
+    reports = list((paths.outputs / "commissioner").glob("commissioner_report_*.html"))
+    assert reports and all(text.count(r.name) == 1 for r in reports), text
