@@ -96,12 +96,15 @@ def waterfall_text(explanation: pd.DataFrame, pair: int | None = None) -> str:
     first = ex.iloc[0]
     lines = [f"record {first.record_id_l}  vs  record {first.record_id_r}    settings {first.settings_version}"]
     lines.append(f"{'prior (log2 odds that two random records match)':<66}{first.prior_weight:+8.2f}")
-    for row in ex.itertuples():
-        if row.comparison == "(total)":
-            continue
-        vals = f"{row.value_l or '-'} | {row.value_r or '-'}"
+    rows = [r for r in ex.itertuples() if r.comparison != "(total)"]
+    # the evidence in full (two dates side by side are 23 characters): columns as wide as their widest entry
+    vals = [f"{r.value_l or '-'} | {r.value_r or '-'}" for r in rows]
+    w_cmp = max([12, *(len(r.comparison) for r in rows)])
+    w_lab = max([30, *(len(r.label) for r in rows)])
+    w_val = max([22, *(len(v) for v in vals)])
+    for row, val in zip(rows, vals):
         tf = f"  (tf {row.tf_adjustment:+.2f})" if abs(row.tf_adjustment) > 1e-9 else ""
-        lines.append(f"{row.comparison:<12} {row.label[:30]:<30} {vals[:22]:<22}{row.weight:+8.2f}{tf}")
+        lines.append(f"{row.comparison:<{w_cmp}} {row.label:<{w_lab}} {val:<{w_val}}{row.weight:+8.2f}{tf}")
     conflicts = f"  conflicts: {first.conflicts}" if first.conflicts else ""
     lines.append(
         f"total match weight {first.match_weight:+.2f}  ->  probability {first.probability:.5f}  ->  "

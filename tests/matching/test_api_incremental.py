@@ -22,6 +22,9 @@ def test_link_table_outputs_and_explanations(people):
     assert ex["settings_version"].iloc[0] == res.settings.version_tag
     text = res.explain(a, b)
     assert "prior" in text and "total match weight" in text and res.settings.settings_hash in text
+    # every field's evidence is shown in full, never cut (dates side by side were cut to 22 characters)
+    for row in rows.itertuples():
+        assert f"{row.value_l or '-'} | {row.value_r or '-'}" in text and row.label in text
 
 
 def test_link_csv_roundtrip(tmp_path, people):
